@@ -1,0 +1,12 @@
+"""The warehouse connection: DuckDB (default) or PostgreSQL, read through Ibis."""
+
+from obeya.warehouse.connection import (
+    DEFAULT_WAREHOUSE,
+    LOAD_LOG,
+    Backend,
+    Warehouse,
+    WarehouseUrl,
+    resolve_url,
+)
+
+__all__ = ["DEFAULT_WAREHOUSE", "LOAD_LOG", "Backend", "Warehouse", "WarehouseUrl", "resolve_url"]
