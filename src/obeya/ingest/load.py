@@ -210,7 +210,7 @@ def _write_postgres(warehouse: Warehouse, staging: duckdb.DuckDBPyConnection, st
             cols = ", ".join(quote(c) for c in t.column_names)
             tmp = f"load_{t.name}"
             cur.execute(f"CREATE TEMP TABLE {tmp} (LIKE {t.name}) ON COMMIT DROP")
-            reader = staging.execute(f"SELECT {cols} FROM {st.name}").fetch_record_batch(200_000)
+            reader = staging.execute(f"SELECT {cols} FROM {st.name}").to_arrow_reader(200_000)
             with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN (FORMAT csv)") as copy:
                 for batch in reader:
                     buf = io.BytesIO()

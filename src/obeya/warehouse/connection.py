@@ -162,7 +162,7 @@ class Warehouse:
     def sql_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         """Run trusted, parameterised SQL (never user text) and return Arrow."""
         if self.backend is Backend.DUCKDB:
-            return self.duckdb.execute(sql, params or []).fetch_arrow_table()
+            return self.duckdb.execute(sql, params or []).to_arrow_table()
         with self.pg_cursor() as cur:
             cur.execute(sql.replace("?", "%s"), params or [])
             names = [d.name for d in cur.description or []]

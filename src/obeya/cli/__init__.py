@@ -1,0 +1,73 @@
+"""The ``obeya`` command line: thin commands over the same services as the web app.
+
+One exception handler: a user's mistake (any :class:`~obeya.errors.ObeyaError`)
+prints one ``error:`` line (the problems of a refused load follow it) and exits
+with status 2; the traceback is shown only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import typer
+
+from obeya.cli import data
+from obeya.cli.output import err
+from obeya.errors import LoadRefused, ObeyaError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="obeya",
+    help="obeya: the operations war room. One data model, every analysis, answers you can defend.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"verbose": False}
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks for errors."),
+) -> None:
+    """obeya: the operations war room."""
+    _state["verbose"] = verbose
+
+
+data.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``obeya`` script."""
+    args = sys.argv[1:] if argv is None else argv
+    _state["verbose"] = "--verbose" in args or "-v" in args
+    try:
+        app(args=args, standalone_mode=False)
+    except ObeyaError as exc:
+        if _state["verbose"]:
+            traceback.print_exc()
+        if isinstance(exc, LoadRefused):
+            err.print(f"error: {exc.render()}", markup=False)
+        else:
+            err.print(f"error: {exc}", markup=False)
+        raise SystemExit(2) from None
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        raise SystemExit(130) from None
+    except Exception as exc:
+        # click's own usage errors carry their exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        if isinstance(exc, click.exceptions.Exit):
+            raise SystemExit(exc.exit_code) from None
+        raise
