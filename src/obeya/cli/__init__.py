@@ -46,28 +46,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     _state["verbose"] = "--verbose" in args or "-v" in args
     try:
-        app(args=args, standalone_mode=False)
+        app(args=args, prog_name="obeya")  # Typer handles its own usage errors and exits
     except ObeyaError as exc:
         if _state["verbose"]:
             traceback.print_exc()
-        if isinstance(exc, LoadRefused):
-            err.print(f"error: {exc.render()}", markup=False)
-        else:
-            err.print(f"error: {exc}", markup=False)
+        message = exc.render() if isinstance(exc, LoadRefused) else str(exc)
+        err.print(f"error: {message}", markup=False)
         raise SystemExit(2) from None
-    except typer.Abort:
-        err.print("aborted", markup=False)
-        raise SystemExit(1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
-        raise SystemExit(130) from None
-    except Exception as exc:
-        # click's own usage errors carry their exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Exit):
-            raise SystemExit(exc.exit_code) from None
-        raise

@@ -39,6 +39,7 @@ def register(app: typer.Typer) -> None:
     app.command("validate", epilog="Example: obeya validate ./exports/")(validate_cmd)
     app.command("loads", epilog="Example: obeya loads --limit 20")(loads)
     app.command("tables", epilog="Example: obeya tables --format json")(tables)
+    app.command("docs", epilog="Example: obeya docs --folder docs")(docs)
     app.command("sql", epilog='Example: obeya sql "SELECT site_id, count(*) FROM order_lines '
                 'GROUP BY 1" --format csv')(sql)
 
@@ -167,3 +168,14 @@ def sql(
     print_rows(table, fmt)
     if truncated:
         err.print(f"note: only the first {max_rows:,} rows are shown (--max-rows)", markup=False)
+
+
+def docs(
+    folder: Annotated[Path, typer.Option(help="Where to write the pages.")] = Path("docs"),
+) -> None:
+    """Regenerate the generated reference pages (data model, KPI catalog, commands)."""
+    from obeya.cli import app
+    from obeya.cli.reference import write_docs
+
+    for path in write_docs(app, folder):
+        out.print(f"wrote {path}")

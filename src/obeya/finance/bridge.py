@@ -172,7 +172,9 @@ class VarianceBridge:
             case WaterfallGrouping.MEMBER:
                 ranked = self.members
                 head = ranked.head(top)
-                pairs = list(zip(head["member"].astype(str), head["total"].astype(float), strict=True))
+                pairs = list(
+                    zip(head["member"].astype(str), head["total"].astype(float), strict=True)
+                )
                 rest = ranked.iloc[top:]
                 if len(rest):
                     pairs.append((f"other ({len(rest)} members)", float(rest["total"].sum())))
@@ -185,7 +187,9 @@ class VarianceBridge:
             WaterfallStep(label, float(v), float(s), float(e))
             for (label, v), s, e in zip(pairs, starts, ends, strict=True)
         )
-        return Waterfall(self.comparison_label, self.comparison_total, steps, "actual", self.actual_total)
+        return Waterfall(
+            self.comparison_label, self.comparison_total, steps, "actual", self.actual_total
+        )
 
 
 def _frame(table: pd.DataFrame | pa.Table, cols: BridgeColumns, side: str) -> pd.DataFrame:
@@ -194,17 +198,23 @@ def _frame(table: pd.DataFrame | pa.Table, cols: BridgeColumns, side: str) -> pd
     missing = [c for c in wanted if c not in df.columns]
     if missing:
         raise DataError(
-            f"{side} table lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, df.columns))}. "
+            f"{side} table lacks column(s) {', '.join(missing)}; "
+            f"it has {', '.join(map(str, df.columns))}. "
             "Pass BridgeColumns(...) naming the member, units, revenue and cost columns"
         )
     out = df[wanted].copy()
     for c in wanted[1:]:
         values = pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         if not np.isfinite(values).all():
-            raise DataError(f"{side} table: column {c} has {int((~np.isfinite(values)).sum())} empty or non-numeric values; fill them with numbers")
+            raise DataError(
+                f"{side} table: column {c} has {int((~np.isfinite(values)).sum())} empty or "
+                "non-numeric values; fill them with numbers"
+            )
         out[c] = values
     if out[cols.member].isna().any():
-        raise DataError(f"{side} table: column {cols.member} has empty members; name every row's member")
+        raise DataError(
+            f"{side} table: column {cols.member} has empty members; name every row's member"
+        )
     negative = out[cols.units] < 0
     if negative.any():
         raise DataError(
@@ -266,7 +276,7 @@ def variance_bridge(
         case _:
             assert_never(convention)
     new = np.where(cont, 0.0, va)
-    lost = np.where(cont, 0.0, -vb)
+    lost = np.where(cont, 0.0, 0.0 - vb)
 
     by_effect = {
         Effect.VOLUME: volume,
@@ -277,7 +287,11 @@ def variance_bridge(
         Effect.LOST: lost,
     }
     effects = _EFFECTS_BY_MEASURE[measure]
-    status = np.where(cont, MemberStatus.CONTINUING.value, np.where(ub > 0, MemberStatus.LOST.value, MemberStatus.NEW.value))
+    status = np.where(
+        cont,
+        MemberStatus.CONTINUING.value,
+        np.where(ub > 0, MemberStatus.LOST.value, MemberStatus.NEW.value),
+    )
     # A member with amounts but no units on either side is neither: call it new when it
     # has actual value, lost otherwise (its effects say exactly what happened).
     status = np.where(~cont & (ua <= 0) & (ub <= 0) & (va == 0), MemberStatus.LOST.value, status)
@@ -292,7 +306,9 @@ def variance_bridge(
         }
     )
     members["total"] = np.sum([by_effect[e] for e in effects], axis=0)
-    order = np.lexsort((members["member"].astype(str).to_numpy(), -np.abs(members["total"].to_numpy())))
+    order = np.lexsort(
+        (members["member"].astype(str).to_numpy(), -np.abs(members["total"].to_numpy()))
+    )
     members = members.iloc[order].reset_index(drop=True)
     members["rank"] = np.arange(1, len(members) + 1)
     return VarianceBridge(

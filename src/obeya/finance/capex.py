@@ -143,7 +143,10 @@ def irr(cash_flows: ArrayLike) -> IrrResult:
         # Exactly one positive root; p(0) = coeffs[0] and p(bound) carries the sign
         # of coeffs[-1] beyond Cauchy's bound on the roots' moduli.
         bound = 1.0 + float(np.max(np.abs(coeffs[:-1]))) / abs(float(coeffs[-1]))
-        x = float(brentq(lambda v: _poly(coeffs, v), 0.0, bound, xtol=1e-300, rtol=1e-15))
+        hi = min(1.0, bound)
+        while np.sign(_poly(coeffs, hi)) == np.sign(coeffs[0]) and hi < bound:
+            hi = min(2.0 * hi, bound)  # widen until the sign flips: no overflow on the way
+        x = float(brentq(lambda v: _poly(coeffs, v), 0.0, hi, xtol=1e-300, rtol=1e-15))
         rates: tuple[float, ...] = (1.0 / x - 1.0,)
     else:
         roots = np.roots(coeffs[::-1])
@@ -207,6 +210,8 @@ def mirr(
 
 def _payback(values: NDArray[np.float64], label: str) -> MetricValue:
     cum = np.cumsum(values)
+    # Snap rounding noise (110 / 1.1 = 99.99999999999999) to exactly zero.
+    cum[np.abs(cum) <= 1e-12 * float(np.abs(values).sum())] = 0.0
     if cum[-1] < 0.0:
         return MetricValue(
             None,

@@ -130,7 +130,9 @@ class CapexSpec(BaseModel):
     reinvest_rate: Annotated[float, Field(gt=-1, lt=10)] | None = None
     budget: (
         Annotated[float, Field(ge=0, allow_inf_nan=False)]
-        | Annotated[tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...], Field(min_length=1)]
+        | Annotated[
+            tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...], Field(min_length=1)
+        ]
         | None
     ) = None
     projects: Annotated[tuple[ProjectSpec, ...], Field(min_length=1)]
@@ -233,9 +235,12 @@ def _reference_problems(spec: CapexSpec) -> list[tuple[_Loc, str]]:
     return problems
 
 
-def _validate(data: object, source: str, lines: Mapping[_Loc, int], dups: Sequence[_Loc]) -> CapexSpec:
+def _validate(
+    data: object, source: str, lines: Mapping[_Loc, int], dups: Sequence[_Loc]
+) -> CapexSpec:
     messages = [
-        _describe(source, lines, data, loc, "duplicate key; each key may appear once") for loc in dups
+        _describe(source, lines, data, loc, "duplicate key; each key may appear once")
+        for loc in dups
     ]
     try:
         spec = CapexSpec.model_validate(data)

@@ -78,7 +78,9 @@ def evaluate(spec: CapexSpec) -> list[ProjectResult]:
     ]
 
 
-def _base_value(driver: TornadoDriver, project: ProjectSpec, drivers: CashFlowDrivers | None, rate: float) -> float:
+def _base_value(
+    driver: TornadoDriver, project: ProjectSpec, drivers: CashFlowDrivers | None, rate: float
+) -> float:
     flows = project.flows()
     match driver:
         case TornadoDriver.DISCOUNT_RATE:
@@ -156,7 +158,13 @@ def tornado(spec: CapexSpec, project_id: str, step: float = 0.10) -> Tornado:
     flows = project.flows()
     rate = spec.discount_rate
     candidates = (
-        (TornadoDriver.CAPEX, TornadoDriver.SAVINGS, TornadoDriver.OPEX, TornadoDriver.DISCOUNT_RATE, TornadoDriver.LIFE)
+        (
+            TornadoDriver.CAPEX,
+            TornadoDriver.SAVINGS,
+            TornadoDriver.OPEX,
+            TornadoDriver.DISCOUNT_RATE,
+            TornadoDriver.LIFE,
+        )
         if drivers is not None
         else (TornadoDriver.INFLOWS, TornadoDriver.OUTLAY, TornadoDriver.DISCOUNT_RATE)
     )

@@ -193,7 +193,9 @@ def _sums(
     agg = j.group_by(keys).aggregate(amount=j.amount.sum())
     if not by_site:
         agg = agg.mutate(site_id=ibis.null("string"))
-    return agg.select(source=ibis.literal(source), pl_line=agg.pl_line, site_id=agg.site_id, amount=agg.amount)
+    return agg.select(
+        source=ibis.literal(source), pl_line=agg.pl_line, site_id=agg.site_id, amount=agg.amount
+    )
 
 
 def pnl_query(
@@ -242,16 +244,26 @@ def _unmapped(con: Any, months: tuple[str, ...], comparison: Comparison) -> list
     for name in names:
         t = _table(con, name)
         missing = t.filter(t.period.isin(months)).anti_join(accounts, "account")
-        found |= {str(a) for a in missing.select("account").distinct().limit(20).execute()["account"]}
+        found |= {
+            str(a) for a in missing.select("account").distinct().limit(20).execute()["account"]
+        }
     return sorted(found)
 
 
-def _favourability(lines: np.ndarray[Any, np.dtype[np.object_]], variance: np.ndarray[Any, np.dtype[np.float64]], scale: np.ndarray[Any, np.dtype[np.float64]]) -> list[Favourability]:
+def _favourability(
+    lines: np.ndarray[Any, np.dtype[np.object_]],
+    variance: np.ndarray[Any, np.dtype[np.float64]],
+    scale: np.ndarray[Any, np.dtype[np.float64]],
+) -> list[Favourability]:
     better = np.array([PnlLineCode(ln).higher_is_better for ln in lines])
     on_plan = np.abs(variance) <= 1e-9 * np.maximum(1.0, scale)
     good = np.where(better, variance > 0, variance < 0)
     return [
-        Favourability.ON_PLAN if flat else Favourability.FAVOURABLE if ok else Favourability.UNFAVOURABLE
+        Favourability.ON_PLAN
+        if flat
+        else Favourability.FAVOURABLE
+        if ok
+        else Favourability.UNFAVOURABLE
         for flat, ok in zip(on_plan, good, strict=True)
     ]
 
@@ -317,18 +329,21 @@ def pnl(
     comp_months = months if comparison is Comparison.BUDGET else _shift_year(months, -1)
     if comparison is Comparison.BUDGET and budget_version is None:
         _check_budget_versions(con, comp_months)
-    expr = pnl_query(con, months, comp_months, comparison, by_site=by_site, budget_version=budget_version)
+    expr = pnl_query(
+        con, months, comp_months, comparison, by_site=by_site, budget_version=budget_version
+    )
     sums = expr.execute()
     if sums["pl_line"].isna().any():
         accounts = _unmapped(con, months + comp_months, comparison)
         raise DataError(
-            f"amounts are booked on accounts missing from the accounts table: {', '.join(accounts)}; "
-            "add them to accounts with their pl_line"
+            "amounts are booked on accounts missing from the accounts table: "
+            f"{', '.join(accounts)}; add them to accounts with their pl_line"
         )
     unknown = sorted(set(sums["pl_line"]) - set(PL_LINES))
     if unknown:
         raise DataError(
-            f"accounts map to unknown P&L lines {unknown}; pl_line must be one of {', '.join(PL_LINES)}"
+            f"accounts map to unknown P&L lines {unknown}; "
+            f"pl_line must be one of {', '.join(PL_LINES)}"
         )
     sums["site_id"] = sums["site_id"].astype(object).where(sums["site_id"].notna(), _ALL)
     total = sums.groupby(["source", "pl_line"], as_index=False)["amount"].sum()
@@ -336,9 +351,13 @@ def pnl(
     frames = [total] + ([sums] if by_site else [])
     stacked = pd.concat(frames, ignore_index=True)
     wide = stacked.pivot_table(
-        index="site_id", columns=["source", "pl_line"], values="amount", aggfunc="sum", fill_value=0.0
+        index="site_id",
+        columns=["source", "pl_line"],
+        values="amount",
+        aggfunc="sum",
+        fill_value=0.0,
     )
-    site_order = [_ALL] + sorted(s for s in wide.index if s != _ALL)
+    site_order = [_ALL, *sorted(s for s in wide.index if s != _ALL)]
     wide = wide.reindex(site_order)
     return PnlReport(
         period=period,

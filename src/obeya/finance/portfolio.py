@@ -138,7 +138,9 @@ def _outlay(item: PortfolioItem, year: int) -> float:
     return item.outlays[year] if year < len(item.outlays) else 0.0
 
 
-def optimise_portfolio(items: Sequence[PortfolioItem], budgets: Sequence[float] = ()) -> PortfolioResult:
+def optimise_portfolio(
+    items: Sequence[PortfolioItem], budgets: Sequence[float] = ()
+) -> PortfolioResult:
     """The NPV-maximising subset of ``items`` within ``budgets`` (year 0, 1, ...)."""
     if not items:
         raise SpecError("a portfolio needs at least one candidate project")
@@ -194,7 +196,7 @@ def optimise_portfolio(items: Sequence[PortfolioItem], budgets: Sequence[float] 
     lp.a_matrix_.value_ = np.array(value, dtype=np.float64)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n
 
-    solver = highspy.Highs()
+    solver = highspy.Highs()  # type: ignore[no-untyped-call]
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("mip_rel_gap", 0.0)
     solver.setOptionValue("threads", 1)

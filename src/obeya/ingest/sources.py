@@ -129,12 +129,9 @@ def register(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[
             rel = con.read_parquet(files, filename=True, file_row_number=True)
             cols = [c for c in rel.columns if c not in ("filename", "file_row_number")]
             select = ", ".join(_q(c) for c in cols)
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {select}, "
-                f"file_row_number + {source.row_offset} AS {ROW}, filename AS {FILE} "
-                f"FROM read_parquet(?, filename=true, file_row_number=true)",
-                [files],
-            )
+            rel.project(
+                f"{select}, file_row_number + {source.row_offset} AS {ROW}, filename AS {FILE}"
+            ).create_view(name, replace=True)
             return cols
         case FileFormat.CSV:
             return _register_arrow(con, name, [(str(p), _read_csv(p)) for p in source.paths],

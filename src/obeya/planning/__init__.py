@@ -23,6 +23,14 @@ from obeya.planning.aggregate_spec import (
     load_aggregate_spec,
     parse_aggregate_spec,
 )
+from obeya.planning.erlang import (
+    ErlangResult,
+    erlang_b,
+    erlang_c,
+    erlang_c_probability,
+    erlang_c_staffing,
+    service_level,
+)
 from obeya.planning.network import (
     CostComponent,
     NetworkPlan,
@@ -39,6 +47,7 @@ __all__ = [
     "AggregateSpec",
     "Conflict",
     "ConstraintKind",
+    "ErlangResult",
     "CostComponent",
     "LpSolver",
     "NetworkPlan",
@@ -52,6 +61,10 @@ __all__ = [
     "SolveStatus",
     "build_network_lp",
     "chase_plan",
+    "erlang_b",
+    "erlang_c",
+    "erlang_c_probability",
+    "erlang_c_staffing",
     "evaluate_plan",
     "level_plan",
     "load_aggregate_spec",
@@ -59,4 +72,5 @@ __all__ = [
     "parse_aggregate_spec",
     "plan_aggregate",
     "plan_network",
+    "service_level",
 ]

@@ -101,7 +101,7 @@ def _arr(value: ArrayLike, shape: tuple[int, ...], name: str, *, allow_inf: bool
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise SpecError(
-            f"{name}{list(first)} = {out[first]!r}: must be a finite number >= 0"
+            f"{name}{list(first)} = {float(out[first])!r}: must be a finite number >= 0"
             + (" (or inf for no limit)" if allow_inf else "")
         )
     return out
@@ -433,15 +433,39 @@ def _binding(model: BuiltModel, sol: LpSolution, tol: float = 1e-6) -> tuple[str
     return tuple(lp.rows.label(int(i)) for i in idx)
 
 
+_MEANINGS: dict[str, str] = {
+    "balance": "made + subcontracted + moved in - moved out + last period's (stock - backlog) "
+    "- this period's (stock - backlog), which must equal demand (less the opening net stock "
+    "in period 1)",
+    "workforce": "workers = last period's workers + hires - layoffs",
+    "capacity": "hours_per_unit x production - overtime - regular hours x workforce",
+    "overtime": "overtime hours - max overtime per worker x workforce",
+    "final_inventory": "ending inventory of the last period",
+    "final_backlog": "ending backlog of the last period",
+}
+
+
 def infeasible_message(subject: str, conflicts: tuple[Conflict, ...], hint: str) -> str:
-    """One readable message naming the conflicting constraints and a way out."""
+    """One readable message naming the conflicting constraints and a way out.
+
+    The first time a kind of constraint appears, its meaning is spelt out.
+    """
     if not conflicts:
         return f"{subject} is infeasible: no plan meets every constraint. {hint}"
-    shown = "; ".join(str(c) for c in conflicts[:12])
+    seen: set[str] = set()
+    parts: list[str] = []
+    for c in conflicts[:12]:
+        base = c.label.split("[", 1)[0]
+        meaning = _MEANINGS.get(base) if c.kind == "constraint" else None
+        if meaning is not None and base not in seen:
+            parts.append(f"{c} (where {base} is: {meaning})")
+        else:
+            parts.append(str(c))
+        seen.add(base)
     more = f"; ... {len(conflicts) - 12} more" if len(conflicts) > 12 else ""
     return (
         f"{subject} is infeasible: these constraints cannot all hold together "
-        f"(an irreducible conflicting set from HiGHS): {shown}{more}. {hint}"
+        f"(an irreducible conflicting set from HiGHS): {'; '.join(parts)}{more}. {hint}"
     )
 
 
@@ -483,6 +507,8 @@ def plan_network(
     v = model.vars
     x = sol.x
     clean = np.where(np.abs(x) < 1e-9, 0.0, x)
+    # A MIP's integer columns come back within the integrality tolerance; round them.
+    clean[model.lp.integer] = np.round(clean[model.lp.integer])
 
     def take(idx: NDArray[np.int64]) -> FloatArray:
         out: FloatArray = clean[idx]

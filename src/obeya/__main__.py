@@ -1,0 +1,5 @@
+"""``python -m obeya``: the same as the ``obeya`` command."""
+
+from obeya.cli import main
+
+main()

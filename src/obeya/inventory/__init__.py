@@ -1,0 +1,1 @@
+"""Inventory engines (placeholder, rewritten below)."""
