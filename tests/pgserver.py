@@ -59,16 +59,38 @@ def postgres_server() -> Iterator[str]:
     run = lambda args: subprocess.run(  # noqa: E731
         _as_server_user(args), check=True, capture_output=True, text=True
     )
-    run([
-        str(bindir / "initdb"), "-D", str(data), "-U", "obeya", "--pwfile", str(pwfile),
-        "-A", "scram-sha-256", "-E", "UTF8", "--locale=C",
-    ])
-    run([
-        str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60",
-        "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off",
-        "start",
-    ])
+    run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "obeya",
+            "--pwfile",
+            str(pwfile),
+            "-A",
+            "scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]
+    )
+    run(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off",
+            "start",
+        ]
+    )
     url = f"postgresql://obeya:{password}@127.0.0.1:{port}/postgres"
     try:
         import psycopg

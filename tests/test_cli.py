@@ -34,7 +34,9 @@ def wh(tmp_path: Path) -> str:
     return str(tmp_path / "w.duckdb")
 
 
-def test_init_then_load_then_tables_and_loads(capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str) -> None:
+def test_init_then_load_then_tables_and_loads(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str
+) -> None:
     code, out, _ = run(capsys, "init", "--warehouse", wh)
     assert code == 0
     assert f"warehouse ready at {wh} (27 model tables)" in out
@@ -44,8 +46,13 @@ def test_init_then_load_then_tables_and_loads(capsys: pytest.CaptureFixture[str]
     assert "loaded: 17 rows in 10 tables" in out
     code, out, _ = run(capsys, "tables", "--format", "json", "--warehouse", wh)
     rows = {r["table_name"]: r for r in json.loads(out)}
-    assert rows["order_lines"] == {"table_name": "order_lines", "kind": "fact", "rows": 4,
-                                   "first": "2025-01-02", "last": "2025-01-03"}
+    assert rows["order_lines"] == {
+        "table_name": "order_lines",
+        "kind": "fact",
+        "rows": 4,
+        "first": "2025-01-02",
+        "last": "2025-01-03",
+    }
     assert rows["routings"]["rows"] == 0
     code, out, _ = run(capsys, "loads", "--format", "json", "--warehouse", wh)
     log = json.loads(out)
@@ -53,7 +60,9 @@ def test_init_then_load_then_tables_and_loads(capsys: pytest.CaptureFixture[str]
     assert all(r["rows_replaced"] == 0 for r in log)
 
 
-def test_refused_load_prints_problems_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str) -> None:
+def test_refused_load_prints_problems_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str
+) -> None:
     folder = write_company(tmp_path / "in", with_cell("order_lines", 4, "qty_shipped", "9"))
     code, out, err = run(capsys, "load", str(folder), "--warehouse", wh)
     assert code == 2
@@ -62,7 +71,9 @@ def test_refused_load_prints_problems_exits_2(capsys: pytest.CaptureFixture[str]
         f"{folder / 'order_lines.csv'}:4:qty_shipped: '9': qty_shipped <= qty_ordered",
     ]
     assert "Traceback" not in err
-    code, out, _ = run(capsys, "sql", "SELECT count(*) AS n FROM order_lines", "-f", "json", "--warehouse", wh)
+    code, out, _ = run(
+        capsys, "sql", "SELECT count(*) AS n FROM order_lines", "-f", "json", "--warehouse", wh
+    )
     assert json.loads(out) == [{"n": 0}]
 
 
@@ -70,18 +81,24 @@ def test_validate_is_a_dry_run(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     code, out, _ = run(capsys, "validate", str(write_company(tmp_path / "in")), "--warehouse", wh)
     assert code == 0
     assert "valid: 17 rows in 10 tables" in out
-    code, out, _ = run(capsys, "sql", "SELECT count(*) AS n FROM sites", "-f", "csv", "--warehouse", wh)
+    code, out, _ = run(
+        capsys, "sql", "SELECT count(*) AS n FROM sites", "-f", "csv", "--warehouse", wh
+    )
     assert out.splitlines() == ['"n"', "0"]
 
 
-def test_parquet_and_xlsx_sources(capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str) -> None:
+def test_parquet_and_xlsx_sources(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str
+) -> None:
     import openpyxl
 
     folder = tmp_path / "in"
     folder.mkdir()
     sites = VALID["sites"]
-    pq.write_table(pa.table({h: [r[i] for r in sites[1:]] for i, h in enumerate(sites[0])}),
-                   folder / "sites.parquet")
+    pq.write_table(
+        pa.table({h: [r[i] for r in sites[1:]] for i, h in enumerate(sites[0])}),
+        folder / "sites.parquet",
+    )
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
@@ -90,12 +107,21 @@ def test_parquet_and_xlsx_sources(capsys: pytest.CaptureFixture[str], tmp_path: 
     book.save(folder / "products.xlsx")
     code, out, err = run(capsys, "load", str(folder), "--warehouse", wh)
     assert code == 0, err
-    code, out, _ = run(capsys, "sql", "SELECT sku, unit_cost FROM products ORDER BY sku", "-f", "json",
-                       "--warehouse", wh)
+    code, out, _ = run(
+        capsys,
+        "sql",
+        "SELECT sku, unit_cost FROM products ORDER BY sku",
+        "-f",
+        "json",
+        "--warehouse",
+        wh,
+    )
     assert json.loads(out) == [{"sku": "A1", "unit_cost": 2.5}, {"sku": "B2", "unit_cost": 3.0}]
 
 
-def test_xlsx_problem_names_the_spreadsheet_row(capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str) -> None:
+def test_xlsx_problem_names_the_spreadsheet_row(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str
+) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -114,7 +140,7 @@ def test_xlsx_problem_names_the_spreadsheet_row(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("DELETE FROM sites", "Cannot execute statement of type \"DELETE\""),
+        ("DELETE FROM sites", 'Cannot execute statement of type "DELETE"'),
         ("DROP TABLE sites", "read-only mode"),
         ("SELECT * FROM read_csv('/etc/passwd')", "Permission Error"),
         ("COPY sites TO '/tmp/obeya-leak.csv'", "Permission Error"),
@@ -122,7 +148,9 @@ def test_xlsx_problem_names_the_spreadsheet_row(capsys: pytest.CaptureFixture[st
         ("SET enable_external_access = true", "Cannot change configuration option"),
     ],
 )
-def test_sql_console_is_read_only(capsys: pytest.CaptureFixture[str], wh: str, query: str, message: str) -> None:
+def test_sql_console_is_read_only(
+    capsys: pytest.CaptureFixture[str], wh: str, query: str, message: str
+) -> None:
     run(capsys, "init", "--warehouse", wh)
     code, _, err = run(capsys, "sql", query, "--warehouse", wh)
     assert code == 2
@@ -131,26 +159,39 @@ def test_sql_console_is_read_only(capsys: pytest.CaptureFixture[str], wh: str, q
     assert not Path("/tmp/obeya-leak.csv").exists()
 
 
-def test_sql_console_on_postgres_is_read_only(capsys: pytest.CaptureFixture[str], pg_url: str) -> None:
+def test_sql_console_on_postgres_is_read_only(
+    capsys: pytest.CaptureFixture[str], pg_url: str
+) -> None:
     run(capsys, "init", "--warehouse", pg_url)
-    code, out, _ = run(capsys, "sql", "SELECT count(*) AS n FROM sites", "-f", "json", "--warehouse", pg_url)
+    code, out, _ = run(
+        capsys, "sql", "SELECT count(*) AS n FROM sites", "-f", "json", "--warehouse", pg_url
+    )
     assert (code, json.loads(out)) == (0, [{"n": 0}])
     code, _, err = run(capsys, "sql", "DELETE FROM sites", "--warehouse", pg_url)
     assert code == 2
     assert "read-only transaction" in err
 
 
-def test_missing_warehouse_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_missing_warehouse_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, err = run(capsys, "tables", "--warehouse", str(tmp_path / "none.duckdb"))
     assert code == 2
-    assert err.strip() == (f"error: no warehouse at {tmp_path / 'none.duckdb'}: run `obeya init` or "
-                           "`obeya demo` first, or point --warehouse / OBEYA_WAREHOUSE at one")
+    assert err.strip() == (
+        f"error: no warehouse at {tmp_path / 'none.duckdb'}: run `obeya init` or "
+        "`obeya demo` first, or point --warehouse / OBEYA_WAREHOUSE at one"
+    )
 
 
 def test_environment_variable_names_the_warehouse(tmp_path: Path) -> None:
     env = {"OBEYA_WAREHOUSE": str(tmp_path / "env.duckdb"), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "obeya", "init"], env=env, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "obeya", "init"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "env.duckdb").exists()
 
@@ -162,7 +203,8 @@ def test_every_command_help_shows_an_example() -> None:
     commands = getattr(root, "commands", {})
     assert commands
     for name, cmd in commands.items():
-        assert cmd.epilog and "Example" in cmd.epilog, name
+        assert cmd.epilog, name
+        assert "Example" in cmd.epilog, name
 
 
 def test_generated_docs_are_current() -> None:

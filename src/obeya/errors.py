@@ -100,7 +100,9 @@ class LoadRefused(DataError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        lines = [f"load refused: {self.total} problem{'s' if self.total != 1 else ''}; nothing was written"]
+        lines = [
+            f"load refused: {self.total} problem{'s' if self.total != 1 else ''}; nothing was written"
+        ]
         lines += [str(p) for p in self.problems]
         if self.total > len(self.problems):
             lines.append(f"... and {self.total - len(self.problems)} more ({self.total} in all)")

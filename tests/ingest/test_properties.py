@@ -41,10 +41,20 @@ def order_line(draw: st.DrawFn, order_no: int) -> list[str]:
         if status == "delivered":
             delivery = (ship_d + dt.timedelta(days=draw(st.integers(0, 10)))).isoformat()
     return [
-        f"O{order_no}", str(draw(st.integers(1, 999))), draw(st.sampled_from(["C1", "C2"])),
-        draw(st.sampled_from(["A1", "B2"])), draw(st.sampled_from(["DAL", "LYO"])),
-        order_date.isoformat(), promised.isoformat(), ship, delivery, repr(ordered), repr(shipped),
-        repr(draw(amount)), repr(draw(amount)), status,
+        f"O{order_no}",
+        str(draw(st.integers(1, 999))),
+        draw(st.sampled_from(["C1", "C2"])),
+        draw(st.sampled_from(["A1", "B2"])),
+        draw(st.sampled_from(["DAL", "LYO"])),
+        order_date.isoformat(),
+        promised.isoformat(),
+        ship,
+        delivery,
+        repr(ordered),
+        repr(shipped),
+        repr(draw(amount)),
+        repr(draw(amount)),
+        status,
     ]
 
 
@@ -71,8 +81,11 @@ EXAMPLES = {"duckdb": 40, "postgres": 8}
 
 @pytest.mark.parametrize("backend", ["duckdb", "postgres"])
 def test_valid_rows_round_trip_exactly(backend: str, request: pytest.FixtureRequest) -> None:
-    @settings(max_examples=EXAMPLES[backend], deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=EXAMPLES[backend],
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(rows=order_lines())
     def check(rows: list[list[str]]) -> None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +93,12 @@ def test_valid_rows_round_trip_exactly(backend: str, request: pytest.FixtureRequ
             write_company(folder / "in", {**REFS, "order_lines": [HEADER, *rows]})
             with _warehouse(backend, request, folder) as wh:
                 load(wh, [folder / "in"])
-                back = wh.table("order_lines").order_by(["order_id", "line_no"]).to_pyarrow().to_pylist()
+                back = (
+                    wh.table("order_lines")
+                    .order_by(["order_id", "line_no"])
+                    .to_pyarrow()
+                    .to_pylist()
+                )
         for got, sent in zip(back, sorted(rows, key=lambda r: (r[0], int(r[1]))), strict=True):
             for name, text in zip(HEADER, sent, strict=True):
                 value = got[name]
@@ -109,9 +127,14 @@ BAD = {  # column -> a value that breaks its rule whatever the rest of the row h
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "postgres"])
-def test_one_corrupted_cell_is_refused_and_named(backend: str, request: pytest.FixtureRequest) -> None:
-    @settings(max_examples=EXAMPLES[backend], deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_one_corrupted_cell_is_refused_and_named(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    @settings(
+        max_examples=EXAMPLES[backend],
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(rows=order_lines(), data=st.data())
     def check(rows: list[list[str]], data: st.DataObject) -> None:
         row = data.draw(st.integers(0, len(rows) - 1))

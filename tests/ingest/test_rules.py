@@ -45,13 +45,29 @@ CASES = [
     ("order_lines", 2, "order_date", "02/01/2025", "not a date; write YYYY-MM-DD"),
     ("order_lines", 2, "order_date", "2025-02-30", "not a date; write YYYY-MM-DD"),
     ("order_lines", 2, "status", "lost", "must be one of open, shipped, delivered, cancelled"),
-    ("order_lines", 2, "customer_id", "C9",
-     "not found in customers.customer_id (load customers first or in the same load)"),
-    ("order_lines", 2, "sku", "ZZ", "not found in products.sku (load products first or in the same load)"),
+    (
+        "order_lines",
+        2,
+        "customer_id",
+        "C9",
+        "not found in customers.customer_id (load customers first or in the same load)",
+    ),
+    (
+        "order_lines",
+        2,
+        "sku",
+        "ZZ",
+        "not found in products.sku (load products first or in the same load)",
+    ),
     ("order_lines", 2, "site_id", "", "a value is required here"),
     ("order_lines", 2, "line_no", "1.5", "not a whole number"),
-    ("shipments", 2, "carrier_id", "XX",
-     "not found in carriers.carrier_id (load carriers first or in the same load)"),
+    (
+        "shipments",
+        2,
+        "carrier_id",
+        "XX",
+        "not found in carriers.carrier_id (load carriers first or in the same load)",
+    ),
     ("shipments", 2, "delivery_date", "2025-01-01", "delivery_date >= ship_date"),
     ("shipments", 2, "mode", "boat", "must be one of truck, ltl, parcel, rail, ocean, air"),
     ("nps_responses", 2, "score", "11", "must be at most 10"),
@@ -61,13 +77,21 @@ CASES = [
     ("tickets", 2, "escalated", "maybe", "not a boolean; write true or false"),
     ("tickets", 2, "resolved_at", "2025-01-04T08:00:00", "resolved_at >= opened_at"),
     ("gl_actuals", 2, "period", "2025-13", "must be a month as YYYY-MM"),
-    ("gl_actuals", 2, "account", "9999",
-     "not found in accounts.account (load accounts first or in the same load)"),
+    (
+        "gl_actuals",
+        2,
+        "account",
+        "9999",
+        "not found in accounts.account (load accounts first or in the same load)",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("table", "row", "column", "value", "rule"), CASES,
-                         ids=[f"{c[0]}.{c[2]}={c[3]!r}" for c in CASES])
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "rule"),
+    CASES,
+    ids=[f"{c[0]}.{c[2]}={c[3]!r}" for c in CASES],
+)
 def test_bad_cell_is_refused_and_nothing_written(
     warehouse: Warehouse, tmp_path: Path, table: str, row: int, column: str, value: str, rule: str
 ) -> None:
@@ -102,20 +126,27 @@ def test_missing_and_unknown_columns(warehouse: Warehouse, tmp_path: Path) -> No
         load(warehouse, [folder])
     shown = [str(p) for p in info.value.problems]
     path = folder / "carriers.csv"
-    assert f"{path}:1:modus: unknown column for table carriers; its columns are: carrier_id, name, mode" in shown
+    assert (
+        f"{path}:1:modus: unknown column for table carriers; its columns are: carrier_id, name, mode"
+        in shown
+    )
     assert f"{path}:1:mode: required column is missing from the header" in shown
     assert total_rows(warehouse) == 0
 
 
 def test_foreign_key_satisfied_by_earlier_load(warehouse: Warehouse, tmp_path: Path) -> None:
-    refs = write_company(tmp_path / "refs", {k: VALID[k] for k in ("sites", "products", "customers")})
+    refs = write_company(
+        tmp_path / "refs", {k: VALID[k] for k in ("sites", "products", "customers")}
+    )
     facts = write_company(tmp_path / "facts", {"order_lines": VALID["order_lines"]})
     load(warehouse, [refs])
     report = load(warehouse, [facts])
     assert [(t.table, t.inserted, t.replaced) for t in report.tables] == [("order_lines", 4, 0)]
 
 
-def test_only_first_50_problems_are_listed_with_the_total(warehouse: Warehouse, tmp_path: Path) -> None:
+def test_only_first_50_problems_are_listed_with_the_total(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
     header = VALID["order_lines"][0]
     good = VALID["order_lines"][1]
     rows = [header] + [[f"X{i}", *good[1:9], "-1", *good[10:]] for i in range(120)]
@@ -162,7 +193,9 @@ def test_overship_allowed_on_request(warehouse: Warehouse, tmp_path: Path) -> No
     assert {t.table: t.rows for t in report.tables}["order_lines"] == 4
 
 
-def test_a_bad_row_in_a_second_table_keeps_the_first_out(warehouse: Warehouse, tmp_path: Path) -> None:
+def test_a_bad_row_in_a_second_table_keeps_the_first_out(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
     # sites are fine, order_lines are not: the load is refused whole
     folder = write_company(tmp_path / "in", with_cell("order_lines", 3, "status", "x"))
     with pytest.raises(LoadRefused):

@@ -40,8 +40,11 @@ def register(app: typer.Typer) -> None:
     app.command("loads", epilog="Example: obeya loads --limit 20")(loads)
     app.command("tables", epilog="Example: obeya tables --format json")(tables)
     app.command("docs", epilog="Example: obeya docs --folder docs")(docs)
-    app.command("sql", epilog='Example: obeya sql "SELECT site_id, count(*) FROM order_lines '
-                'GROUP BY 1" --format csv')(sql)
+    app.command(
+        "sql",
+        epilog='Example: obeya sql "SELECT site_id, count(*) FROM order_lines '
+        'GROUP BY 1" --format csv',
+    )(sql)
 
 
 def init(warehouse: WarehouseOption = None) -> None:
@@ -53,18 +56,22 @@ def init(warehouse: WarehouseOption = None) -> None:
 def _print_report(report: LoadReport, verb: str) -> None:
     for note in report.notes:
         err.print(f"note: {note}", markup=False)
-    rows = pa.table({
-        "table": [t.table for t in report.tables],
-        "rows": [t.rows for t in report.tables],
-        "inserted": [t.inserted for t in report.tables],
-        "replaced": [t.replaced for t in report.tables],
-        "source": [t.source for t in report.tables],
-    })
+    rows = pa.table(
+        {
+            "table": [t.table for t in report.tables],
+            "rows": [t.rows for t in report.tables],
+            "inserted": [t.inserted for t in report.tables],
+            "replaced": [t.replaced for t in report.tables],
+            "source": [t.source for t in report.tables],
+        }
+    )
     if report.dry_run:
         rows = rows.drop_columns(["inserted", "replaced"])
     print_rows(rows, OutputFormat.TABLE)
-    out.print(f"{verb}: {report.rows:,} rows in {len(report.tables)} tables"
-              + ("" if report.dry_run else f" (load {report.load_id})"))
+    out.print(
+        f"{verb}: {report.rows:,} rows in {len(report.tables)} tables"
+        + ("" if report.dry_run else f" (load {report.load_id})")
+    )
 
 
 def _sources(paths: list[Path] | None, mapping: Path | None) -> tuple[list[Path], Path | None]:
@@ -73,8 +80,14 @@ def _sources(paths: list[Path] | None, mapping: Path | None) -> tuple[list[Path]
     return list(paths or []), mapping
 
 
-def _run(warehouse: str | None, paths: list[Path] | None, mapping: Path | None,
-         allow_overship: bool, *, dry_run: bool) -> LoadReport:
+def _run(
+    warehouse: str | None,
+    paths: list[Path] | None,
+    mapping: Path | None,
+    allow_overship: bool,
+    *,
+    dry_run: bool,
+) -> LoadReport:
     files, mapping = _sources(paths, mapping)
     options = LoadOptions(allow_overship=allow_overship)
     with Warehouse.open(warehouse) as wh:
@@ -83,16 +96,22 @@ def _run(warehouse: str | None, paths: list[Path] | None, mapping: Path | None,
 
             report = load_mapping(wh, mapping, dry_run=dry_run)
             if files:
-                report_files = (validate if dry_run else load)(wh, files, options)
-                report.tables += report_files.tables
+                more = validate(wh, files, options) if dry_run else load(wh, files, options=options)
+                report.tables += more.tables
             return report
-        return (validate(wh, files, options) if dry_run else load(wh, files, options=options))
+        return validate(wh, files, options) if dry_run else load(wh, files, options=options)
 
 
 def load_cmd(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders named after tables.")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="A mapping file for a foreign schema.")] = None,
-    allow_overship: Annotated[bool, typer.Option(help="Accept qty_shipped above qty_ordered.")] = False,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders named after tables.")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="A mapping file for a foreign schema.")
+    ] = None,
+    allow_overship: Annotated[
+        bool, typer.Option(help="Accept qty_shipped above qty_ordered.")
+    ] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Load files (CSV, Parquet, XLSX) or a mapped source into the warehouse.
@@ -105,9 +124,15 @@ def load_cmd(
 
 
 def validate_cmd(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders named after tables.")] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="A mapping file for a foreign schema.")] = None,
-    allow_overship: Annotated[bool, typer.Option(help="Accept qty_shipped above qty_ordered.")] = False,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders named after tables.")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="A mapping file for a foreign schema.")
+    ] = None,
+    allow_overship: Annotated[
+        bool, typer.Option(help="Accept qty_shipped above qty_ordered.")
+    ] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Check files as `obeya load` would, and write nothing (a dry run)."""
@@ -123,7 +148,8 @@ def loads(
     with Warehouse.open(warehouse, create=False) as wh:
         table = wh.sql_arrow(
             f"SELECT load_id, loaded_at, table_name, rows_inserted, rows_replaced, source, checksum "
-            f"FROM {LOAD_LOG} ORDER BY loaded_at DESC, load_id, table_name LIMIT ?", [limit]
+            f"FROM {LOAD_LOG} ORDER BY loaded_at DESC, load_id, table_name LIMIT ?",
+            [limit],
         )
     print_rows(table, fmt, title="loads")
 
@@ -140,18 +166,23 @@ def table_summary(wh: Warehouse) -> pa.Table:
     for t in TABLES.values():
         if t.date_column:
             d = f'CAST("{t.date_column}" AS VARCHAR)'
-            parts.append(f"SELECT '{t.name}' AS table_name, '{t.kind}' AS kind, count(*) AS rows, "
-                         f"min({d}) AS first, max({d}) AS last FROM {t.name}")
+            parts.append(
+                f"SELECT '{t.name}' AS table_name, '{t.kind}' AS kind, count(*) AS rows, "
+                f"min({d}) AS first, max({d}) AS last FROM {t.name}"
+            )
         else:
-            parts.append(f"SELECT '{t.name}' AS table_name, '{t.kind}' AS kind, count(*) AS rows, "
-                         f"CAST(NULL AS VARCHAR) AS first, CAST(NULL AS VARCHAR) AS last FROM {t.name}")
+            parts.append(
+                f"SELECT '{t.name}' AS table_name, '{t.kind}' AS kind, count(*) AS rows, "
+                f"CAST(NULL AS VARCHAR) AS first, CAST(NULL AS VARCHAR) AS last FROM {t.name}"
+            )
     table = wh.sql_arrow(" UNION ALL ".join(parts))
     order = {name: i for i, name in enumerate(TABLES)}
     idx = sorted(range(table.num_rows), key=lambda i: order[table.column("table_name")[i].as_py()])
     table = table.take(idx)
     # dates are shown as dates (a timestamp column's range is cut to the day)
-    return table.set_column(3, "first", pa.compute.utf8_slice_codeunits(table.column("first"), 0, 10)) \
-                .set_column(4, "last", pa.compute.utf8_slice_codeunits(table.column("last"), 0, 10))
+    return table.set_column(
+        3, "first", pa.compute.utf8_slice_codeunits(table.column("first"), 0, 10)
+    ).set_column(4, "last", pa.compute.utf8_slice_codeunits(table.column("last"), 0, 10))
 
 
 def sql(

@@ -81,7 +81,9 @@ def print_rows(table: pa.Table, fmt: OutputFormat, *, title: str | None = None) 
             out.file.write(buf.getvalue().decode())
         case OutputFormat.TABLE:
             rich_table = Table(title=title, show_lines=False, header_style="bold")
-            numeric = [pa.types.is_integer(f.type) or pa.types.is_floating(f.type) for f in table.schema]
+            numeric = [
+                pa.types.is_integer(f.type) or pa.types.is_floating(f.type) for f in table.schema
+            ]
             for name, num in zip(table.column_names, numeric, strict=True):
                 rich_table.add_column(name, justify="right" if num else "left")
             for row in table.to_pylist():

@@ -29,11 +29,16 @@ def _walk(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
 def render_cli_reference(app: typer.Typer) -> str:
     """Every command's ``--help``, as text, in one Markdown page."""
     root = typer.main.get_command(app)
-    lines = ["# Command reference", "",
-             "<!-- Generated from the commands' --help by `obeya docs`; do not edit. -->", "",
-             "Every command takes `--warehouse PATH|URL` (or the `OBEYA_WAREHOUSE` environment",
-             "variable; default `./obeya.duckdb`) and `--help`. Errors in your input print one",
-             "`error:` line and exit with status 2 (`obeya --verbose ...` adds the traceback).", ""]
+    lines = [
+        "# Command reference",
+        "",
+        "<!-- Generated from the commands' --help by `obeya docs`; do not edit. -->",
+        "",
+        "Every command takes `--warehouse PATH|URL` (or the `OBEYA_WAREHOUSE` environment",
+        "variable; default `./obeya.duckdb`) and `--help`. Errors in your input print one",
+        "`error:` line and exit with status 2 (`obeya --verbose ...` adds the traceback).",
+        "",
+    ]
     import typer.rich_utils as ru
 
     saved = (ru.MAX_WIDTH, ru.COLOR_SYSTEM, ru.FORCE_TERMINAL)

@@ -73,7 +73,9 @@ class LoadReport:
         return sum(t.rows for t in self.tables)
 
 
-def validate(warehouse: Warehouse, paths: Iterable[Path | str], options: LoadOptions = LoadOptions()) -> LoadReport:
+def validate(
+    warehouse: Warehouse, paths: Iterable[Path | str], options: LoadOptions = LoadOptions()
+) -> LoadReport:
     """Check files as :func:`load` would, and write nothing."""
     return load(warehouse, paths, options=options, dry_run=True)
 
@@ -94,13 +96,24 @@ def load(
 
 def sources_from_arrow(tables: dict[str, pa.Table], label: str) -> list[Source]:
     """Sources for in-memory tables (the demo generator, a mapping's output)."""
-    return [Source(name, f"{label}:{name}", FileFormat.ARROW, data=data) for name, data in tables.items()]
+    return [
+        Source(name, f"{label}:{name}", FileFormat.ARROW, data=data)
+        for name, data in tables.items()
+    ]
 
 
-def load_arrow(warehouse: Warehouse, tables: dict[str, pa.Table], *, label: str,
-               options: LoadOptions = LoadOptions(), dry_run: bool = False) -> LoadReport:
+def load_arrow(
+    warehouse: Warehouse,
+    tables: dict[str, pa.Table],
+    *,
+    label: str,
+    options: LoadOptions = LoadOptions(),
+    dry_run: bool = False,
+) -> LoadReport:
     """Load in-memory Arrow tables with the same checks as files."""
-    return load_sources(warehouse, sources_from_arrow(tables, label), options=options, dry_run=dry_run)
+    return load_sources(
+        warehouse, sources_from_arrow(tables, label), options=options, dry_run=dry_run
+    )
 
 
 def load_sources(
@@ -112,7 +125,9 @@ def load_sources(
 ) -> LoadReport:
     order = {name: i for i, name in enumerate(load_order())}
     sources = sorted(sources, key=lambda s: order[s.table])
-    report = LoadReport(uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None), dry_run=dry_run)
+    report = LoadReport(
+        uuid.uuid4().hex[:12], datetime.now(UTC).replace(tzinfo=None), dry_run=dry_run
+    )
     if warehouse.backend is Backend.DUCKDB:
         staging = warehouse.duckdb
         existing = _duckdb_existing(warehouse)
@@ -128,8 +143,10 @@ def load_sources(
             raise LoadRefused(problems, total)
         checksums = {st.table.name: _checksum(staging, st) for st in staged}
         if dry_run:
-            report.tables = [TableLoad(st.table.name, st.source.files, st.rows, 0, 0,
-                                       checksums[st.table.name]) for st in staged]
+            report.tables = [
+                TableLoad(st.table.name, st.source.files, st.rows, 0, 0, checksums[st.table.name])
+                for st in staged
+            ]
         elif warehouse.backend is Backend.DUCKDB:
             report.tables = _write_duckdb(warehouse, staged, checksums, report)
         else:
@@ -178,31 +195,54 @@ def _key_match(table: str, staged: str, key: tuple[str, ...]) -> str:
     return " AND ".join(f"{table}.{quote(k)} = {staged}.{quote(k)}" for k in key)
 
 
-def _write_duckdb(warehouse: Warehouse, staged: list[StagedTable], checksums: dict[str, str],
-                  report: LoadReport) -> list[TableLoad]:
+def _write_duckdb(
+    warehouse: Warehouse, staged: list[StagedTable], checksums: dict[str, str], report: LoadReport
+) -> list[TableLoad]:
     done: list[TableLoad] = []
     with warehouse.transaction() as con:
         for st in staged:
             t = st.table
             cols = ", ".join(quote(c) for c in t.column_names)
-            has_rows = bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM main.{t.name} LIMIT 1)").fetchall()[0][0])
+            has_rows = bool(
+                con.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM main.{t.name} LIMIT 1)"
+                ).fetchall()[0][0]
+            )
             replaced = 0
             if has_rows:
-                replaced = int(con.execute(
-                    f"DELETE FROM main.{t.name} USING {st.name} "
-                    f"WHERE {_key_match('main.' + t.name, st.name, t.key)}"
-                ).fetchall()[0][0])
+                replaced = int(
+                    con.execute(
+                        f"DELETE FROM main.{t.name} USING {st.name} "
+                        f"WHERE {_key_match('main.' + t.name, st.name, t.key)}"
+                    ).fetchall()[0][0]
+                )
             con.execute(f"INSERT INTO main.{t.name} ({cols}) SELECT {cols} FROM {st.name}")
-            entry = TableLoad(t.name, st.source.files, st.rows, st.rows - replaced, replaced, checksums[t.name])
-            con.execute(f"INSERT INTO {LOAD_LOG} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [report.load_id, report.loaded_at, entry.source, entry.table,
-                         entry.inserted, entry.replaced, entry.checksum])
+            entry = TableLoad(
+                t.name, st.source.files, st.rows, st.rows - replaced, replaced, checksums[t.name]
+            )
+            con.execute(
+                f"INSERT INTO {LOAD_LOG} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    report.load_id,
+                    report.loaded_at,
+                    entry.source,
+                    entry.table,
+                    entry.inserted,
+                    entry.replaced,
+                    entry.checksum,
+                ],
+            )
             done.append(entry)
     return done
 
 
-def _write_postgres(warehouse: Warehouse, staging: duckdb.DuckDBPyConnection, staged: list[StagedTable],
-                    checksums: dict[str, str], report: LoadReport) -> list[TableLoad]:
+def _write_postgres(
+    warehouse: Warehouse,
+    staging: duckdb.DuckDBPyConnection,
+    staged: list[StagedTable],
+    checksums: dict[str, str],
+    report: LoadReport,
+) -> list[TableLoad]:
     done: list[TableLoad] = []
     with warehouse.transaction() as cur:
         for st in staged:
@@ -219,10 +259,21 @@ def _write_postgres(warehouse: Warehouse, staging: duckdb.DuckDBPyConnection, st
             cur.execute(f"DELETE FROM {t.name} USING {tmp} WHERE {_key_match(t.name, tmp, t.key)}")
             replaced = max(int(cur.rowcount), 0)
             cur.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {tmp}")
-            entry = TableLoad(t.name, st.source.files, st.rows, st.rows - replaced, replaced, checksums[t.name])
-            cur.execute(f"INSERT INTO {LOAD_LOG} VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        [report.load_id, report.loaded_at, entry.source, entry.table,
-                         entry.inserted, entry.replaced, entry.checksum])
+            entry = TableLoad(
+                t.name, st.source.files, st.rows, st.rows - replaced, replaced, checksums[t.name]
+            )
+            cur.execute(
+                f"INSERT INTO {LOAD_LOG} VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    report.load_id,
+                    report.loaded_at,
+                    entry.source,
+                    entry.table,
+                    entry.inserted,
+                    entry.replaced,
+                    entry.checksum,
+                ],
+            )
             done.append(entry)
     return done
 
@@ -234,7 +285,10 @@ def _drop_staging(con: duckdb.DuckDBPyConnection, prefix: str) -> None:
     ).fetchall()
     for name, kind in rows:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
-    for name in [r[0] for r in con.execute("SELECT name FROM (SHOW ALL TABLES) WHERE name LIKE ?",
-                                           [prefix + "%_arrow"]).fetchall()]:
+    for name in [
+        r[0]
+        for r in con.execute(
+            "SELECT name FROM (SHOW ALL TABLES) WHERE name LIKE ?", [prefix + "%_arrow"]
+        ).fetchall()
+    ]:
         con.unregister(name)
-

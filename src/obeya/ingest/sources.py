@@ -70,20 +70,39 @@ def discover(paths: list[Path]) -> tuple[list[Source], list[str]]:
             found = _discover_folder(path, notes)
             if not found:
                 problems.append(
-                    Problem(str(path), None, None, None,
-                            "no file in this folder is named after a model table "
-                            "(such as order_lines.csv, sites.parquet or products.xlsx)")
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        None,
+                        "no file in this folder is named after a model table "
+                        "(such as order_lines.csv, sites.parquet or products.xlsx)",
+                    )
                 )
             sources += found
         else:
             fmt = _SUFFIXES.get(path.suffix.lower())
             if fmt is None:
-                problems.append(Problem(str(path), None, None, None,
-                                        "unsupported file type; use .csv, .parquet or .xlsx"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        None,
+                        "unsupported file type; use .csv, .parquet or .xlsx",
+                    )
+                )
             elif path.stem not in TABLES:
-                problems.append(Problem(str(path), None, None, None,
-                                        f"{path.stem!r} is not a model table; name the file after "
-                                        "its table (e.g. order_lines.csv) or use --mapping"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        None,
+                        None,
+                        f"{path.stem!r} is not a model table; name the file after "
+                        "its table (e.g. order_lines.csv) or use --mapping",
+                    )
+                )
             else:
                 sources.append(Source(path.stem, str(path), fmt, (path,)))
     if problems:
@@ -91,9 +110,17 @@ def discover(paths: list[Path]) -> tuple[list[Source], list[str]]:
     seen: dict[str, str] = {}
     for s in sources:
         if s.table in seen:
-            raise LoadRefused([Problem(s.label, None, None, None,
-                                       f"table {s.table} is given twice in one load "
-                                       f"(also by {seen[s.table]})")])
+            raise LoadRefused(
+                [
+                    Problem(
+                        s.label,
+                        None,
+                        None,
+                        None,
+                        f"table {s.table} is given twice in one load (also by {seen[s.table]})",
+                    )
+                ]
+            )
         seen[s.table] = s.label
     return sources, notes
 
@@ -109,7 +136,9 @@ def _discover_folder(folder: Path, notes: list[str]) -> list[Source]:
             if len(formats) == 1 and FileFormat.XLSX not in formats:
                 found.append(Source(entry.name, str(entry), formats.pop(), tuple(parts)))
             else:
-                notes.append(f"passed over {entry}: a table folder holds .csv or .parquet parts of one kind")
+                notes.append(
+                    f"passed over {entry}: a table folder holds .csv or .parquet parts of one kind"
+                )
         elif entry.is_file() and entry.suffix.lower() in _SUFFIXES and entry.stem in TABLES:
             found.append(Source(entry.stem, str(entry), _SUFFIXES[entry.suffix.lower()], (entry,)))
         else:
@@ -134,11 +163,13 @@ def register(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[
             ).create_view(name, replace=True)
             return cols
         case FileFormat.CSV:
-            return _register_arrow(con, name, [(str(p), _read_csv(p)) for p in source.paths],
-                                   source.row_offset)
+            return _register_arrow(
+                con, name, [(str(p), _read_csv(p)) for p in source.paths], source.row_offset
+            )
         case FileFormat.XLSX:
-            return _register_arrow(con, name, [(str(p), _read_xlsx(p)) for p in source.paths],
-                                   source.row_offset)
+            return _register_arrow(
+                con, name, [(str(p), _read_xlsx(p)) for p in source.paths], source.row_offset
+            )
         case FileFormat.ARROW:
             assert source.data is not None
             return _register_arrow(con, name, [(source.label, source.data)], source.row_offset)
@@ -146,18 +177,27 @@ def register(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[
             assert_never(source.format)
 
 
-def _register_arrow(con: duckdb.DuckDBPyConnection, name: str,
-                    parts: list[tuple[str, pa.Table]], offset: int) -> list[str]:
+def _register_arrow(
+    con: duckdb.DuckDBPyConnection, name: str, parts: list[tuple[str, pa.Table]], offset: int
+) -> list[str]:
     columns = list(parts[0][1].column_names)
     tables = []
     for label, data in parts:
         if list(data.column_names) != columns:
-            raise LoadRefused([Problem(label, 1, None, None,
-                                       f"the parts of one table must have the same columns; "
-                                       f"expected {columns}")])
+            raise LoadRefused(
+                [
+                    Problem(
+                        label,
+                        1,
+                        None,
+                        None,
+                        f"the parts of one table must have the same columns; expected {columns}",
+                    )
+                ]
+            )
         n = data.num_rows
-        data = data.append_column(ROW, pa.array(range(offset, offset + n), pa.int64()))
-        tables.append(data.append_column(FILE, pa.repeat(pa.scalar(label, pa.string()), n)))
+        numbered = data.append_column(ROW, pa.array(range(offset, offset + n), pa.int64()))
+        tables.append(numbered.append_column(FILE, pa.repeat(pa.scalar(label, pa.string()), n)))
     combined = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     con.register(f"{name}_arrow", combined)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_arrow")
@@ -170,7 +210,9 @@ def _read_csv(path: Path) -> pa.Table:
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
         header = next(csv.reader(fh), [])
     if not header:
-        raise LoadRefused([Problem(str(path), 1, None, None, "the file is empty; row 1 must be the header")])
+        raise LoadRefused(
+            [Problem(str(path), 1, None, None, "the file is empty; row 1 must be the header")]
+        )
     try:
         return pacsv.read_csv(
             path,
@@ -182,7 +224,9 @@ def _read_csv(path: Path) -> pa.Table:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise LoadRefused([Problem(str(path), None, None, None, f"not a readable CSV file: {exc}")]) from exc
+        raise LoadRefused(
+            [Problem(str(path), None, None, None, f"not a readable CSV file: {exc}")]
+        ) from exc
 
 
 def _read_xlsx(path: Path) -> pa.Table:
@@ -192,14 +236,26 @@ def _read_xlsx(path: Path) -> pa.Table:
         book = CalamineWorkbook.from_path(str(path))
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for corrupt files
-        raise LoadRefused([Problem(str(path), None, None, None, f"not a readable XLSX file: {exc}")]) from exc
+        raise LoadRefused(
+            [Problem(str(path), None, None, None, f"not a readable XLSX file: {exc}")]
+        ) from exc
     if not rows:
-        raise LoadRefused([Problem(str(path), 1, None, None, "the first sheet is empty; row 1 must be the header")])
+        raise LoadRefused(
+            [
+                Problem(
+                    str(path), 1, None, None, "the first sheet is empty; row 1 must be the header"
+                )
+            ]
+        )
     header = [str(h).strip() for h in rows[0]]
     body = rows[1:]
     columns = list(zip(*body, strict=True)) if body else [() for _ in header]
-    return pa.table({h: pa.array([_cell_text(v) for v in col], pa.string())
-                     for h, col in zip(header, columns, strict=True)})
+    return pa.table(
+        {
+            h: pa.array([_cell_text(v) for v in col], pa.string())
+            for h, col in zip(header, columns, strict=True)
+        }
+    )
 
 
 def _cell_text(value: object) -> str:
@@ -213,7 +269,11 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep="T") if (value.hour or value.minute or value.second) else value.date().isoformat()
+        return (
+            value.isoformat(sep="T")
+            if (value.hour or value.minute or value.second)
+            else value.date().isoformat()
+        )
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

@@ -79,14 +79,18 @@ def _typed_expr(column: Column, src: str, src_type: str) -> str:
         case ColumnType.TIMESTAMP:
             if not is_text:
                 return f"TRY_CAST({src} AS TIMESTAMP)"
-            return (f"COALESCE(TRY_CAST({val} AS TIMESTAMP), "
-                    f"TRY_CAST(TRY_CAST({val} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP))")
+            return (
+                f"COALESCE(TRY_CAST({val} AS TIMESTAMP), "
+                f"TRY_CAST(TRY_CAST({val} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP))"
+            )
         case ColumnType.BOOLEAN:
             if not is_text:
                 return f"TRY_CAST({src} AS BOOLEAN)"
             low = f"LOWER({val})"
-            return (f"CASE WHEN {low} IN ('true','t','yes','y','1') THEN TRUE "
-                    f"WHEN {low} IN ('false','f','no','n','0') THEN FALSE END")
+            return (
+                f"CASE WHEN {low} IN ('true','t','yes','y','1') THEN TRUE "
+                f"WHEN {low} IN ('false','f','no','n','0') THEN FALSE END"
+            )
 
 
 def _column_checks(column: Column, present: bool) -> list[Check]:
@@ -98,23 +102,48 @@ def _column_checks(column: Column, present: bool) -> list[Check]:
     if not column.may_be_empty:
         checks.append(Check(column.name, empty, "a value is required here", "''"))
     if column.type in _TYPE_HELP:
-        checks.append(Check(column.name, f"(NOT {empty} AND {c} IS NULL)", _TYPE_HELP[column.type], raw))
+        checks.append(
+            Check(column.name, f"(NOT {empty} AND {c} IS NULL)", _TYPE_HELP[column.type], raw)
+        )
     if column.type is ColumnType.DECIMAL:
         checks.append(Check(column.name, f"(NOT isfinite({c}))", "must be a finite number", raw))
     if column.nonnegative:
         checks.append(Check(column.name, f"({c} < 0)", "must not be negative", raw))
     if column.minimum is not None:
-        checks.append(Check(column.name, f"({c} < {column.minimum})", f"must be at least {column.minimum:g}", raw))
+        checks.append(
+            Check(
+                column.name,
+                f"({c} < {column.minimum})",
+                f"must be at least {column.minimum:g}",
+                raw,
+            )
+        )
     if column.maximum is not None:
-        checks.append(Check(column.name, f"({c} > {column.maximum})", f"must be at most {column.maximum:g}", raw))
+        checks.append(
+            Check(
+                column.name, f"({c} > {column.maximum})", f"must be at most {column.maximum:g}", raw
+            )
+        )
     if column.values:
         allowed = ", ".join(f"'{v}'" for v in column.values)
-        checks.append(Check(column.name, f"({c} NOT IN ({allowed}))",
-                            "must be one of " + ", ".join(column.values), raw))
+        checks.append(
+            Check(
+                column.name,
+                f"({c} NOT IN ({allowed}))",
+                "must be one of " + ", ".join(column.values),
+                raw,
+            )
+        )
     if column.pattern:
         pattern = column.pattern.replace("'", "''")
-        checks.append(Check(column.name, f"(NOT regexp_full_match({c}, '{pattern}'))",
-                            f"must be {column.pattern_help or 'of the form ' + column.pattern}", raw))
+        checks.append(
+            Check(
+                column.name,
+                f"(NOT regexp_full_match({c}, '{pattern}'))",
+                f"must be {column.pattern_help or 'of the form ' + column.pattern}",
+                raw,
+            )
+        )
     return checks
 
 
@@ -148,7 +177,9 @@ def stage_and_check(
             found += [(source.label, 0, p) for p in header]
             continue
         present = [c for c in model.columns if c.name in file_cols]
-        types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall())
+        types = dict(
+            con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall()
+        )
         selects = [f"{ROW}", f"{FILE}"]
         for col in model.columns:
             if col.name in file_cols:
@@ -159,15 +190,24 @@ def stage_and_check(
                 selects += [f"{typed} AS {quote(col.name)}", f"{raw} AS {_raw(col.name)}"]
             else:
                 default = col.default or "NULL"
-                selects.append(f"CAST({default} AS {col.type.sql.replace(' PRECISION', '')}) AS {quote(col.name)}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(selects)} FROM {view}")
+                selects.append(
+                    f"CAST({default} AS {col.type.sql.replace(' PRECISION', '')}) AS {quote(col.name)}"
+                )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(selects)} FROM {view}"
+        )
         st = StagedTable(source, model, name, [c.name for c in present])
         staged_names[source.table] = name
         st.rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         staged.append(st)
         checks = [ch for col in present for ch in _column_checks(col, True)]
         checks += [
-            Check(rule.column, f"({rule.predicate})", rule.name, _raw(rule.column) if rule.column in file_cols else "NULL")
+            Check(
+                rule.column,
+                f"({rule.predicate})",
+                rule.name,
+                _raw(rule.column) if rule.column in file_cols else "NULL",
+            )
             for rule in model.rules
             if rule.option is None or rule.option not in options
         ]
@@ -192,9 +232,16 @@ def _header_problems(source: Source, model: Table, file_cols: list[str]) -> list
             problems.append(Problem(source.label, 1, col, None, "column given twice in the header"))
         seen.add(col)
         if not model.has(col):
-            problems.append(Problem(source.label, 1, col, None,
-                                    f"unknown column for table {model.name}; its columns are: "
-                                    + ", ".join(model.column_names)))
+            problems.append(
+                Problem(
+                    source.label,
+                    1,
+                    col,
+                    None,
+                    f"unknown column for table {model.name}; its columns are: "
+                    + ", ".join(model.column_names),
+                )
+            )
     problems += [
         Problem(source.label, 1, col.name, None, "required column is missing from the header")
         for col in model.columns
@@ -203,12 +250,15 @@ def _header_problems(source: Source, model: Table, file_cols: list[str]) -> list
     return problems
 
 
-def _run_checks(con: duckdb.DuckDBPyConnection, name: str, source: Source,
-                checks: list[Check]) -> tuple[int, list[tuple[str, int, Problem]]]:
+def _run_checks(
+    con: duckdb.DuckDBPyConnection, name: str, source: Source, checks: list[Check]
+) -> tuple[int, list[tuple[str, int, Problem]]]:
     if not checks:
         return 0, []
     counts = con.execute(
-        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {ch.condition})" for ch in checks) + f" FROM {name}"
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {ch.condition})" for ch in checks)
+        + f" FROM {name}"
     ).fetchall()[0]
     total = 0
     out: list[tuple[str, int, Problem]] = []
@@ -220,17 +270,23 @@ def _run_checks(con: duckdb.DuckDBPyConnection, name: str, source: Source,
             f"SELECT {FILE}, {ROW}, CAST({ch.value or 'NULL'} AS VARCHAR) FROM {name} "
             f"WHERE {ch.condition} ORDER BY {FILE}, {ROW} LIMIT {MAX_PROBLEMS}"
         ).fetchall()
-        out += [(f, r, Problem(f, r, ch.column, "" if v is None else v, ch.rule)) for f, r, v in rows]
+        out += [
+            (f, r, Problem(f, r, ch.column, "" if v is None else v, ch.rule)) for f, r, v in rows
+        ]
     return total, out
 
 
-def _key_problems(con: duckdb.DuckDBPyConnection, st: StagedTable) -> tuple[int, list[tuple[str, int, Problem]]]:
+def _key_problems(
+    con: duckdb.DuckDBPyConnection, st: StagedTable
+) -> tuple[int, list[tuple[str, int, Problem]]]:
     keys = ", ".join(quote(k) for k in st.table.key)
     # a key column that is empty is already reported; only whole keys count here
     not_null = " AND ".join(f"{quote(k)} IS NOT NULL" for k in st.table.key)
-    sql = (f"SELECT {FILE}, {ROW}, {keys}, first_row FROM (SELECT {FILE}, {ROW}, {keys}, "
-           f"min({ROW}) OVER (PARTITION BY {keys}) AS first_row FROM {st.name} WHERE {not_null}) "
-           f"WHERE {ROW} <> first_row")
+    sql = (
+        f"SELECT {FILE}, {ROW}, {keys}, first_row FROM (SELECT {FILE}, {ROW}, {keys}, "
+        f"min({ROW}) OVER (PARTITION BY {keys}) AS first_row FROM {st.name} WHERE {not_null}) "
+        f"WHERE {ROW} <> first_row"
+    )
     n = int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
     if not n:
         return 0, []
@@ -239,8 +295,19 @@ def _key_problems(con: duckdb.DuckDBPyConnection, st: StagedTable) -> tuple[int,
     out = []
     for r in rows:
         value = ", ".join(str(v) for v in r[2:-1])
-        out.append((r[0], r[1], Problem(r[0], r[1], key_name, value,
-                                        f"duplicate key: the same {key_name} as row {r[-1]}")))
+        out.append(
+            (
+                r[0],
+                r[1],
+                Problem(
+                    r[0],
+                    r[1],
+                    key_name,
+                    value,
+                    f"duplicate key: the same {key_name} as row {r[-1]}",
+                ),
+            )
+        )
     return n, out
 
 
@@ -263,14 +330,18 @@ def _foreign_key_problems(
         existing = existing_keys(col.references, ref.key)
         if existing is not None:
             parts.append(f"SELECT {ref_key} AS k FROM {existing}")
-        keys = " UNION ALL ".join(parts) if parts else "SELECT CAST(NULL AS VARCHAR) AS k WHERE FALSE"
+        keys = (
+            " UNION ALL ".join(parts) if parts else "SELECT CAST(NULL AS VARCHAR) AS k WHERE FALSE"
+        )
         c = quote(col.name)
         sql = f"FROM {st.name} s ANTI JOIN ({keys}) r ON s.{c} = r.k WHERE s.{c} IS NOT NULL"
         n = int(con.execute(f"SELECT count(*) {sql}").fetchall()[0][0])
         if not n:
             continue
         total += n
-        rows = con.execute(f"SELECT s.{FILE}, s.{ROW}, s.{c} {sql} ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}").fetchall()
+        rows = con.execute(
+            f"SELECT s.{FILE}, s.{ROW}, s.{c} {sql} ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}"
+        ).fetchall()
         rule = f"not found in {ref.name}.{ref.key[0]} (load {ref.name} first or in the same load)"
         out += [(f, r, Problem(f, r, col.name, v, rule)) for f, r, v in rows]
     return total, out

@@ -86,7 +86,8 @@ def render_data_model() -> str:
             if t.rules:
                 lines += ["", "Row rules:"]
                 lines += [
-                    f"- {r.name}" + (f" (lifted by `--{r.option.replace('_', '-')}`)" if r.option else "")
+                    f"- {r.name}"
+                    + (f" (lifted by `--{r.option.replace('_', '-')}`)" if r.option else "")
                     for r in t.rules
                 ]
             lines.append("")

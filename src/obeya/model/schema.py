@@ -148,7 +148,7 @@ class Table:
 
 # --- column helpers: short, so the tables below read like the spec -----------------
 
-S, D, TS, N, I, B, P = (
+S, D, TS, N, INT, B, P = (
     ColumnType.STRING,
     ColumnType.DATE,
     ColumnType.TIMESTAMP,
@@ -334,7 +334,7 @@ _TABLES: tuple[Table, ...] = (
         ("order_id", "line_no"),
         (
             key("order_id"),
-            col("line_no", I, "Line number within the order"),
+            col("line_no", INT, "Line number within the order"),
             fk("customer_id", "customers"),
             fk("sku", "products"),
             fk("site_id", "sites", "Ship-from site"),
@@ -394,7 +394,9 @@ _TABLES: tuple[Table, ...] = (
         ),
         "Outbound shipments and their freight cost.",
         date_column="ship_date",
-        rules=(RowRule("delivery_date >= ship_date", "delivery_date", "delivery_date < ship_date"),),
+        rules=(
+            RowRule("delivery_date >= ship_date", "delivery_date", "delivery_date < ship_date"),
+        ),
     ),
     Table(
         "inventory_snapshots",
@@ -418,7 +420,7 @@ _TABLES: tuple[Table, ...] = (
         ("po_id", "line_no"),
         (
             key("po_id"),
-            col("line_no", I),
+            col("line_no", INT),
             fk("supplier_id", "suppliers"),
             fk("sku", "products"),
             fk("site_id", "sites", "Receiving site"),
@@ -507,7 +509,7 @@ _TABLES: tuple[Table, ...] = (
             key("response_id"),
             opt(fk("customer_id", "customers")),
             col("response_date", D),
-            col("score", I, "0 to 10", minimum=0, maximum=10),
+            col("score", INT, "0 to 10", minimum=0, maximum=10),
             opt(col("comment", S)),
         ),
         "Net Promoter Score survey responses.",
@@ -532,7 +534,9 @@ _TABLES: tuple[Table, ...] = (
         date_column="opened_at",
         rules=(
             RowRule(
-                "first_response_at >= opened_at", "first_response_at", "first_response_at < opened_at"
+                "first_response_at >= opened_at",
+                "first_response_at",
+                "first_response_at < opened_at",
             ),
             RowRule("resolved_at >= opened_at", "resolved_at", "resolved_at < opened_at"),
         ),
@@ -560,8 +564,8 @@ _TABLES: tuple[Table, ...] = (
         ("characteristic_id", "subgroup", "sample_no"),
         (
             fk("characteristic_id", "characteristics"),
-            col("subgroup", I, "Subgroup number, in time order"),
-            col("sample_no", I, "Sample within the subgroup"),
+            col("subgroup", INT, "Subgroup number, in time order"),
+            col("sample_no", INT, "Sample within the subgroup"),
             col("measured_at", TS),
             money("value", "The measurement"),
         ),

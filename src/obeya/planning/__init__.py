@@ -1,7 +1,12 @@
 """Planning engines: aggregate (S&OP) plans, rough-cut capacity, Erlang C staffing,
-rosters and workforce plans. Pure functions over typed specs, arrays and tables."""
+rosters and workforce plans. Pure functions over typed specs, arrays and tables;
+see ``docs/planning.md`` for every model written out."""
 
-from obeya.planning._lp import Conflict, LpSolver, SolveStatus
+from obeya.planning._lp import (
+    Conflict,
+    LpSolver,
+    SolveStatus,
+)
 from obeya.planning.aggregate import (
     AggregatePlan,
     ConstraintKind,
@@ -23,14 +28,6 @@ from obeya.planning.aggregate_spec import (
     load_aggregate_spec,
     parse_aggregate_spec,
 )
-from obeya.planning.erlang import (
-    ErlangResult,
-    erlang_b,
-    erlang_c,
-    erlang_c_probability,
-    erlang_c_staffing,
-    service_level,
-)
 from obeya.planning.network import (
     CostComponent,
     NetworkPlan,
@@ -40,18 +37,36 @@ from obeya.planning.network import (
     build_network_lp,
     plan_network,
 )
+from obeya.planning.capacity import (
+    CapacityReport,
+    ForecastColumns,
+    PeriodGrain,
+    WorkCalendar,
+    rough_cut_capacity,
+)
+from obeya.planning.erlang import (
+    ErlangResult,
+    erlang_b,
+    erlang_c,
+    erlang_c_probability,
+    erlang_c_staffing,
+    service_level,
+)
 
 __all__ = [
     "AggregateCosts",
     "AggregatePlan",
     "AggregateSpec",
+    "CapacityReport",
     "Conflict",
     "ConstraintKind",
-    "ErlangResult",
     "CostComponent",
+    "ErlangResult",
+    "ForecastColumns",
     "LpSolver",
     "NetworkPlan",
     "NetworkPlanInput",
+    "PeriodGrain",
     "PeriodPlan",
     "PlanDecisions",
     "PlanDuals",
@@ -59,6 +74,7 @@ __all__ = [
     "PlanInfeasibleError",
     "ShadowPrice",
     "SolveStatus",
+    "WorkCalendar",
     "build_network_lp",
     "chase_plan",
     "erlang_b",
@@ -72,5 +88,6 @@ __all__ = [
     "parse_aggregate_spec",
     "plan_aggregate",
     "plan_network",
+    "rough_cut_capacity",
     "service_level",
 ]

@@ -138,8 +138,8 @@ def _non_negative(frame: pd.DataFrame, column: str, table: str) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            f"{table}: {column} = {frame[column].iloc[row]!r} in row {row + 1}: must be a finite "
-            f"number >= 0 ({int(bad.sum())} such rows)"
+            f"{table}: {column} = {frame[column].iloc[row]} in row {row + 1} (counting data "
+            f"rows from 1): must be a finite number >= 0 ({int(bad.sum())} such rows)"
         )
 
 
@@ -152,7 +152,7 @@ def _period_bounds(values: pd.Series, grain: PeriodGrain) -> tuple[pd.Series, pd
             end = start + pd.Timedelta(days=1)
             label = start.dt.strftime("%Y-%m-%d")
         case PeriodGrain.WEEK:
-            start = stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")
+            start = stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")
             end = start + pd.Timedelta(days=7)
             iso = start.dt.isocalendar()
             label = iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)

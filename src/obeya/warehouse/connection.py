@@ -103,8 +103,13 @@ class Warehouse:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, value: str | WarehouseUrl | None = None, *, read_only: bool = False,
-             create: bool = True) -> Warehouse:
+    def open(
+        cls,
+        value: str | WarehouseUrl | None = None,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+    ) -> Warehouse:
         url = value if isinstance(value, WarehouseUrl) else resolve_url(value)
         try:
             if url.backend is Backend.DUCKDB:
@@ -167,7 +172,11 @@ class Warehouse:
             cur.execute(sql.replace("?", "%s"), params or [])
             names = [d.name for d in cur.description or []]
             rows = cur.fetchall()
-        return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)}) if names else pa.table({})
+        return (
+            pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+            if names
+            else pa.table({})
+        )
 
     # ------------------------------------------------------------------ raw handles
     @property
@@ -210,7 +219,9 @@ def _open_duckdb(url: WarehouseUrl, *, read_only: bool, create: bool) -> BaseBac
                 "or point --warehouse / OBEYA_WAREHOUSE at one"
             )
         if not p.parent.exists():
-            raise WarehouseError(f"cannot create the warehouse {path}: folder {p.parent} does not exist")
+            raise WarehouseError(
+                f"cannot create the warehouse {path}: folder {p.parent} does not exist"
+            )
     return ibis.duckdb.connect(database=path, read_only=read_only)
 
 

@@ -20,8 +20,12 @@ DEFAULT_ROW_LIMIT = 10_000
 STATEMENT_TIMEOUT_MS = 60_000
 
 
-def run_readonly_query(sql: str, warehouse: str | WarehouseUrl | None = None,
-                       *, max_rows: int | None = DEFAULT_ROW_LIMIT) -> tuple[pa.Table, bool]:
+def run_readonly_query(
+    sql: str,
+    warehouse: str | WarehouseUrl | None = None,
+    *,
+    max_rows: int | None = DEFAULT_ROW_LIMIT,
+) -> tuple[pa.Table, bool]:
     """Run ``sql`` read-only; return the rows (at most ``max_rows``) and whether more were cut."""
     url = warehouse if isinstance(warehouse, WarehouseUrl) else resolve_url(warehouse)
     text = sql.strip().rstrip(";").strip()
@@ -36,15 +40,18 @@ def run_readonly_query(sql: str, warehouse: str | WarehouseUrl | None = None,
 
 
 def _duckdb(url: WarehouseUrl, sql: str, max_rows: int | None) -> pa.Table:
-    import duckdb
-
     from pathlib import Path
+
+    import duckdb
 
     if url.target != ":memory:" and not Path(url.target).exists():
         raise QueryError(f"no warehouse at {url.target}: run `obeya init` or `obeya demo` first")
     try:
-        con = duckdb.connect(url.target, read_only=True,
-                             config={"enable_external_access": False, "lock_configuration": True})
+        con = duckdb.connect(
+            url.target,
+            read_only=True,
+            config={"enable_external_access": False, "lock_configuration": True},
+        )
     except duckdb.Error as exc:
         raise QueryError(f"cannot open the warehouse {url} read-only: {_first_line(exc)}") from exc
     try:
@@ -63,8 +70,11 @@ def _postgres(url: WarehouseUrl, sql: str, max_rows: int | None) -> pa.Table:
     import psycopg
 
     try:
-        con = psycopg.connect(url.target, options=f"-c default_transaction_read_only=on "
-                                                  f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+        con = psycopg.connect(
+            url.target,
+            options=f"-c default_transaction_read_only=on "
+            f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        )
     except psycopg.Error as exc:
         raise QueryError(f"cannot connect to {url}: {_first_line(exc)}") from exc
     try:
@@ -72,7 +82,9 @@ def _postgres(url: WarehouseUrl, sql: str, max_rows: int | None) -> pa.Table:
             cur.execute("SET TRANSACTION READ ONLY")
             cur.execute(sql.encode())
             if cur.description is None:
-                raise QueryError("the statement returned no rows; the console runs read-only queries")
+                raise QueryError(
+                    "the statement returned no rows; the console runs read-only queries"
+                )
             names = [d.name for d in cur.description]
             rows = cur.fetchmany(max_rows + 1) if max_rows is not None else cur.fetchall()
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
