@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from obeya.errors import Problem
-from obeya.ingest.sources import FILE, ROW, Source, quote, register
+from obeya.ingest.sources import FILE, ROW, FileFormat, Source, quote, register
 from obeya.model import TABLES, Column, ColumnType, Table
 
 __all__ = ["Check", "StagedTable", "stage_and_check"]
@@ -51,6 +51,7 @@ class StagedTable:
     table: Table
     name: str  # the temp table in the staging connection
     columns: list[str] = field(default_factory=list)  # model columns present in the file
+    file_expr: str = FILE  # SQL naming the file of a row (a literal for a one-file source)
     rows: int = 0
 
 
@@ -58,10 +59,17 @@ def _raw(col: str) -> str:
     return quote(f"__raw_{col}")
 
 
-def _typed_expr(column: Column, src: str, src_type: str) -> str:
-    """SQL turning the source column ``src`` (of DuckDB type ``src_type``) into the model type."""
+def _text_value(src: str, trim: bool) -> str:
+    return f"NULLIF(TRIM({src}), '')" if trim else f"NULLIF({src}, '')"
+
+
+def _typed_expr(column: Column, src: str, src_type: str, *, trim: bool) -> str:
+    """SQL turning the source column ``src`` (of DuckDB type ``src_type``) into the model type.
+
+    Text from CSV and spreadsheets is trimmed; an empty text is a missing value.
+    """
     is_text = src_type.upper() in ("VARCHAR", "STRING", "TEXT")
-    val = f"NULLIF(TRIM({src}), '')" if is_text else src
+    val = _text_value(src, trim) if is_text else src
     match column.type:
         case ColumnType.STRING | ColumnType.PERIOD:
             return val if is_text else f"CAST({src} AS VARCHAR)"
@@ -93,11 +101,10 @@ def _typed_expr(column: Column, src: str, src_type: str) -> str:
             )
 
 
-def _column_checks(column: Column, present: bool) -> list[Check]:
-    c, raw = quote(column.name), _raw(column.name)
+def _column_checks(column: Column, raw: str) -> list[Check]:
+    """The checks of one column; ``raw`` is the SQL for the value as the user wrote it."""
+    c = quote(column.name)
     checks: list[Check] = []
-    if not present:
-        return checks
     empty = f"({raw} IS NULL)"
     if not column.may_be_empty:
         checks.append(Check(column.name, empty, "a value is required here", "''"))
@@ -180,38 +187,53 @@ def stage_and_check(
         types = dict(
             con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall()
         )
-        selects = [f"{ROW}", f"{FILE}"]
+        trim = source.format in (FileFormat.CSV, FileFormat.XLSX)
+        many_files = len(source.paths) > 1
+        selects = [ROW] + ([FILE] if many_files else [])
+        raw_ref: dict[str, str] = {}
         for col in model.columns:
             if col.name in file_cols:
-                src = quote(col.name)
-                typed = _typed_expr(col, src, types[col.name])
-                is_text = types[col.name].upper() == "VARCHAR"
-                raw = f"NULLIF(TRIM({src}), '')" if is_text else src
-                selects += [f"{typed} AS {quote(col.name)}", f"{raw} AS {_raw(col.name)}"]
+                src, src_type = quote(col.name), types[col.name]
+                typed = _typed_expr(col, src, src_type, trim=trim)
+                selects.append(f"{typed} AS {quote(col.name)}")
+                is_text = src_type.upper() == "VARCHAR"
+                raw = _text_value(src, trim) if is_text else src
+                if raw == typed or (src_type.upper() == col.type.sql and raw == src):
+                    raw_ref[col.name] = quote(col.name)  # the typed value is what was written
+                else:
+                    selects.append(f"{raw} AS {_raw(col.name)}")
+                    raw_ref[col.name] = _raw(col.name)
             else:
                 default = col.default or "NULL"
                 selects.append(
                     f"CAST({default} AS {col.type.sql.replace(' PRECISION', '')}) AS {quote(col.name)}"
                 )
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {', '.join(selects)} FROM {view}"
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(selects)} FROM {view}"
         )
-        st = StagedTable(source, model, name, [c.name for c in present])
+        label = source.label.replace("'", "''")
+        st = StagedTable(
+            source,
+            model,
+            name,
+            [c.name for c in present],
+            file_expr=FILE if many_files else f"'{label}'",
+        )
         staged_names[source.table] = name
         st.rows = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
         staged.append(st)
-        checks = [ch for col in present for ch in _column_checks(col, True)]
+        checks = [ch for col in present for ch in _column_checks(col, raw_ref[col.name])]
         checks += [
             Check(
                 rule.column,
                 f"({rule.predicate})",
                 rule.name,
-                _raw(rule.column) if rule.column in file_cols else "NULL",
+                raw_ref.get(rule.column, "NULL"),
             )
             for rule in model.rules
             if rule.option is None or rule.option not in options
         ]
-        n, problems = _run_checks(con, name, source, checks)
+        n, problems = _run_checks(con, st, checks)
         total += n
         found += problems
         n, problems = _key_problems(con, st)
@@ -251,14 +273,15 @@ def _header_problems(source: Source, model: Table, file_cols: list[str]) -> list
 
 
 def _run_checks(
-    con: duckdb.DuckDBPyConnection, name: str, source: Source, checks: list[Check]
+    con: duckdb.DuckDBPyConnection, st: StagedTable, checks: list[Check]
 ) -> tuple[int, list[tuple[str, int, Problem]]]:
+    """Count every check's failures in one pass; fetch the rows only of those that fail."""
     if not checks:
         return 0, []
     counts = con.execute(
         "SELECT "
         + ", ".join(f"count(*) FILTER (WHERE {ch.condition})" for ch in checks)
-        + f" FROM {name}"
+        + f" FROM {st.name}"
     ).fetchall()[0]
     total = 0
     out: list[tuple[str, int, Problem]] = []
@@ -267,8 +290,8 @@ def _run_checks(
             continue
         total += int(n)
         rows = con.execute(
-            f"SELECT {FILE}, {ROW}, CAST({ch.value or 'NULL'} AS VARCHAR) FROM {name} "
-            f"WHERE {ch.condition} ORDER BY {FILE}, {ROW} LIMIT {MAX_PROBLEMS}"
+            f"SELECT {st.file_expr}, {ROW}, CAST({ch.value or 'NULL'} AS VARCHAR) FROM {st.name} "
+            f"WHERE {ch.condition} ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}"
         ).fetchall()
         out += [
             (f, r, Problem(f, r, ch.column, "" if v is None else v, ch.rule)) for f, r, v in rows
@@ -279,35 +302,39 @@ def _run_checks(
 def _key_problems(
     con: duckdb.DuckDBPyConnection, st: StagedTable
 ) -> tuple[int, list[tuple[str, int, Problem]]]:
+    """Rows whose key an earlier row of the load already has."""
     keys = ", ".join(quote(k) for k in st.table.key)
     # a key column that is empty is already reported; only whole keys count here
     not_null = " AND ".join(f"{quote(k)} IS NOT NULL" for k in st.table.key)
+    any_duplicate = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {st.name} WHERE {not_null} "
+        f"GROUP BY {keys} HAVING count(*) > 1)"
+    ).fetchall()[0][0]
+    if not any_duplicate:
+        return 0, []
     sql = (
-        f"SELECT {FILE}, {ROW}, {keys}, first_row FROM (SELECT {FILE}, {ROW}, {keys}, "
+        f"SELECT {st.file_expr} AS f, {ROW}, {keys}, first_row FROM (SELECT *, "
         f"min({ROW}) OVER (PARTITION BY {keys}) AS first_row FROM {st.name} WHERE {not_null}) "
         f"WHERE {ROW} <> first_row"
     )
     n = int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
-    if not n:
-        return 0, []
-    rows = con.execute(f"{sql} ORDER BY {FILE}, {ROW} LIMIT {MAX_PROBLEMS}").fetchall()
+    rows = con.execute(f"{sql} ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}").fetchall()
     key_name = ", ".join(st.table.key)
-    out = []
-    for r in rows:
-        value = ", ".join(str(v) for v in r[2:-1])
-        out.append(
-            (
+    rule = "duplicate key: the same {} as row {}"
+    out = [
+        (
+            r[0],
+            r[1],
+            Problem(
                 r[0],
                 r[1],
-                Problem(
-                    r[0],
-                    r[1],
-                    key_name,
-                    value,
-                    f"duplicate key: the same {key_name} as row {r[-1]}",
-                ),
-            )
+                key_name,
+                ", ".join(str(v) for v in r[2:-1]),
+                rule.format(key_name, r[-1]),
+            ),
         )
+        for r in rows
+    ]
     return n, out
 
 
@@ -340,7 +367,7 @@ def _foreign_key_problems(
             continue
         total += n
         rows = con.execute(
-            f"SELECT s.{FILE}, s.{ROW}, s.{c} {sql} ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}"
+            f"SELECT {st.file_expr}, s.{ROW}, s.{c} {sql} ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}"
         ).fetchall()
         rule = f"not found in {ref.name}.{ref.key[0]} (load {ref.name} first or in the same load)"
         out += [(f, r, Problem(f, r, col.name, v, rule)) for f, r, v in rows]
