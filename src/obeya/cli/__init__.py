@@ -12,7 +12,7 @@ import traceback
 
 import typer
 
-from obeya.cli import data
+from obeya.cli import data, demo
 from obeya.cli.output import err
 from obeya.errors import LoadRefused, ObeyaError
 
@@ -24,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -39,6 +40,7 @@ def _root(
 
 
 data.register(app)
+demo.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
