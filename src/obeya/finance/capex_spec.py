@@ -238,31 +238,29 @@ def _reference_problems(spec: CapexSpec) -> list[tuple[_Loc, str]]:
 def _validate(
     data: object, source: str, lines: Mapping[_Loc, int], dups: Sequence[_Loc]
 ) -> CapexSpec:
-    messages = [
-        _describe(source, lines, data, loc, "duplicate key; each key may appear once")
-        for loc in dups
+    problems: list[tuple[_Loc, str]] = [
+        (loc, "duplicate key; each key may appear once") for loc in dups
     ]
+    spec: CapexSpec | None = None
     try:
         spec = CapexSpec.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = tuple(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (not allowed here); check the spelling or remove it"
             elif not isinstance(err.get("input"), dict | list):
                 msg += f" (got {err.get('input')!r})"
-            messages.append(_describe(source, lines, data, loc, msg))
-        raise SpecError(_render(source, messages)) from None
-    messages += [_describe(source, lines, data, loc, msg) for loc, msg in _reference_problems(spec)]
-    if messages:
-        raise SpecError(_render(source, messages))
+            problems.append((tuple(err["loc"]), msg))
+    if spec is not None:  # rules across projects need a spec that passed the schema
+        problems += _reference_problems(spec)
+    if problems:
+        problems.sort(key=lambda p: _line_of(lines, p[0]) or 0)
+        messages = [_describe(source, lines, data, loc, msg) for loc, msg in problems]
+        head = f"capex spec {source} has {len(messages)} problem{'s' if len(messages) != 1 else ''}"
+        raise SpecError("\n".join([head, *messages]))
+    assert spec is not None
     return spec
-
-
-def _render(source: str, messages: Sequence[str]) -> str:
-    head = f"capex spec {source} has {len(messages)} problem{'s' if len(messages) != 1 else ''}"
-    return "\n".join([head, *messages])
 
 
 def parse_capex_spec(data: object, source: str = "<capex spec>") -> CapexSpec:

@@ -29,7 +29,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-from ibis.common.exceptions import IbisError
+from ibis.common.exceptions import IbisError, TableNotFound
 
 from obeya.errors import ConfigError, DataError, WarehouseError
 from obeya.model.schema import PL_LINES
@@ -178,7 +178,7 @@ def _shift_year(months: tuple[str, ...], years: int) -> tuple[str, ...]:
 def _table(con: Any, name: str) -> ir.Table:
     try:
         return con.table(name)
-    except IbisError as exc:
+    except (TableNotFound, IbisError) as exc:
         raise WarehouseError(
             f"the warehouse has no table {name!r} ({exc}); load it before running the P&L"
         ) from None
@@ -358,7 +358,7 @@ def pnl(
         fill_value=0.0,
     )
     site_order = [_ALL, *sorted(s for s in wide.index if s != _ALL)]
-    wide = wide.reindex(site_order)
+    wide = wide.reindex(site_order).fillna(0.0)
     return PnlReport(
         period=period,
         mode=mode,

@@ -3,18 +3,20 @@
 A 0-1 mixed-integer programme, solved with HiGHS (``highspy``)::
 
     maximise    sum_i npv_i x_i                       x_i in {0, 1}
-    subject to  sum_i outlay_{i,t} x_i <= budget_t    for each budgeted year t
+    subject to  sum_i need_{i,t} x_i <= budget_t      for each budgeted year t
                 x_a <= x_b                            a requires b
                 x_a + x_b <= 1                        a excludes b (or b excludes a)
                 x_a = 1                               a is mandatory
 
-``outlay_{i,t}`` is the cash a project consumes in year t: ``max(-c_t, 0)``. A
-single budget number limits year 0 (the initial capex); a list limits years 0, 1,
-... in turn. Before solving, the spec is checked for contradictions the solver would
+``need_{i,t} = -c_{i,t}`` is the net cash a project needs in year t (negative when
+it produces cash, which then funds the others, as in the capital rationing model of
+Brealey, Myers & Allen, ch. 5, and Weingartner). A single budget number limits year
+0 (the initial capex); a list limits years 0, 1, ... in turn. Before solving, the spec is checked for contradictions the solver would
 hide by simply leaving projects out: a project that requires (directly or through a
-chain) a project it, or anything in that chain, excludes can never be chosen, and a
-mandatory set that breaks an exclusion or the budget has no solution. These raise
-:class:`~obeya.errors.InfeasibleError` naming the conflict.
+chain) a project it, or anything in that chain, excludes can never be chosen, and
+mandatory projects whose requirements exclude each other have no solution; mandatory
+projects that no choice of the others fits in the budget are reported by the
+solver. These raise :class:`~obeya.errors.InfeasibleError` naming the conflict.
 """
 
 from __future__ import annotations
@@ -34,11 +36,11 @@ __all__ = ["PortfolioItem", "PortfolioResult", "optimise_portfolio", "select_por
 
 @dataclass(frozen=True, slots=True)
 class PortfolioItem:
-    """One candidate: its NPV, cash consumed per year, and its links to others."""
+    """One candidate: its NPV, net cash needed per year, and its links to others."""
 
     id: str
     npv: float
-    outlays: tuple[float, ...]  # cash out in year 0, 1, ... (non-negative)
+    cash_needs: tuple[float, ...]  # -cash flow in year 0, 1, ...: positive = consumes cash
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     mandatory: bool = False
@@ -51,8 +53,8 @@ class PortfolioResult:
     chosen: tuple[str, ...]
     rejected: tuple[str, ...]
     total_npv: float
-    capex_used: float  # year-0 outlay of the chosen projects
-    outlay_by_year: tuple[float, ...]  # per budgeted year
+    capex_used: float  # year-0 net cash need of the chosen projects
+    need_by_year: tuple[float, ...]  # net cash need per budgeted year
     budgets: tuple[float, ...]
 
     def to_dict(self) -> dict[str, object]:
@@ -61,7 +63,7 @@ class PortfolioResult:
             "rejected": list(self.rejected),
             "total_npv": self.total_npv,
             "capex_used": self.capex_used,
-            "outlay_by_year": list(self.outlay_by_year),
+            "need_by_year": list(self.need_by_year),
             "budgets": list(self.budgets),
         }
 
@@ -89,7 +91,7 @@ def _excluded_pair(
     return None
 
 
-def _check_conflicts(items: Sequence[PortfolioItem], budgets: Sequence[float]) -> None:
+def _check_conflicts(items: Sequence[PortfolioItem]) -> None:
     ids = {it.id for it in items}
     requires = {it.id: it.requires for it in items}
     excludes: dict[str, set[str]] = {it.id: set() for it in items}
@@ -124,18 +126,10 @@ def _check_conflicts(items: Sequence[PortfolioItem], budgets: Sequence[float]) -
             f"(via {' requires '.join(mandatory[b])}), which exclude each other; "
             "make one of them optional or drop the exclusion"
         )
-    by_id = {it.id: it for it in items}
-    for t, cap in enumerate(budgets):
-        need = sum(_outlay(by_id[k], t) for k in mandatory)
-        if need > cap * (1 + 1e-12) + 1e-9:
-            raise InfeasibleError(
-                f"mandatory projects ({', '.join(sorted(mandatory))}) need {need:,.2f} in year {t} "
-                f"but the budget is {cap:,.2f}; raise the budget or make a project optional"
-            )
 
 
-def _outlay(item: PortfolioItem, year: int) -> float:
-    return item.outlays[year] if year < len(item.outlays) else 0.0
+def _need(item: PortfolioItem, year: int) -> float:
+    return item.cash_needs[year] if year < len(item.cash_needs) else 0.0
 
 
 def optimise_portfolio(
@@ -146,7 +140,7 @@ def optimise_portfolio(
         raise SpecError("a portfolio needs at least one candidate project")
     if len({it.id for it in items}) != len(items):
         raise SpecError("project ids in a portfolio must be unique")
-    _check_conflicts(items, budgets)
+    _check_conflicts(items)
     n = len(items)
     col = {it.id: i for i, it in enumerate(items)}
 
@@ -164,12 +158,12 @@ def optimise_portfolio(
         value.extend(coefs)
         starts.append(len(index))
 
-    outlay_matrix = np.array(
-        [[_outlay(it, t) for t in range(len(budgets))] for it in items], dtype=np.float64
+    needs = np.array(
+        [[_need(it, t) for t in range(len(budgets))] for it in items], dtype=np.float64
     ).reshape(n, len(budgets))
     for t, cap in enumerate(budgets):
-        used = np.flatnonzero(outlay_matrix[:, t])
-        add_row(-highspy.kHighsInf, float(cap), used.tolist(), outlay_matrix[used, t].tolist())
+        used = np.flatnonzero(needs[:, t])
+        add_row(-highspy.kHighsInf, float(cap), used.tolist(), needs[used, t].tolist())
     pairs: set[tuple[int, int]] = set()
     for it in items:
         for b in it.requires:
@@ -204,20 +198,22 @@ def optimise_portfolio(
     solver.run()
     status = solver.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
+        forced = ", ".join(it.id for it in items if it.mandatory) or "none"
         raise InfeasibleError(
-            f"the portfolio model has no optimal solution ({solver.modelStatusToString(status)}); "
-            "check the budgets against the mandatory projects and their requirements"
+            f"no portfolio fits: the solver reports {solver.modelStatusToString(status)}; "
+            f"mandatory projects ({forced}) and what they require do not fit the budgets "
+            f"{list(budgets)}; raise a budget or make a project optional"
         )
     x = np.asarray(solver.getSolution().col_value) > 0.5
     chosen = tuple(it.id for it, pick in zip(items, x, strict=True) if pick)
     rejected = tuple(it.id for it, pick in zip(items, x, strict=True) if not pick)
-    used_by_year = tuple(float(v) for v in outlay_matrix[x].sum(axis=0)) if budgets else ()
+    used_by_year = tuple(float(v) for v in needs[x].sum(axis=0)) if budgets else ()
     return PortfolioResult(
         chosen=chosen,
         rejected=rejected,
         total_npv=float(sum(it.npv for it, pick in zip(items, x, strict=True) if pick)),
-        capex_used=float(sum(_outlay(it, 0) for it, pick in zip(items, x, strict=True) if pick)),
-        outlay_by_year=used_by_year,
+        capex_used=float(sum(_need(it, 0) for it, pick in zip(items, x, strict=True) if pick)),
+        need_by_year=used_by_year,
         budgets=tuple(float(b) for b in budgets),
     )
 
@@ -231,7 +227,7 @@ def select_portfolio(spec: CapexSpec) -> PortfolioResult:
             PortfolioItem(
                 id=p.id,
                 npv=npv(spec.discount_rate, flows),
-                outlays=tuple(float(v) for v in np.maximum(-flows, 0.0)),
+                cash_needs=tuple(float(-v) for v in flows),
                 requires=p.requires,
                 excludes=p.excludes,
                 mandatory=p.mandatory,

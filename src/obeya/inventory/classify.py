@@ -111,11 +111,14 @@ def abc_classify(
     """ABC class by annual value, with cumulative-share ``thresholds`` (A, B)."""
     value = as_float_array("annual_value", annual_value)
     if value.ndim != 1:
-        raise DataError(
-            f"annual_value: expected one value per item (1-D), got shape {value.shape}"
-        )
-    require("annual_value", value, (value >= 0) & np.isfinite(value), "be finite and >= 0",
-            "annual value is usage x unit cost; remove returns or credits first")
+        raise DataError(f"annual_value: expected one value per item (1-D), got shape {value.shape}")
+    require(
+        "annual_value",
+        value,
+        (value >= 0) & np.isfinite(value),
+        "be finite and >= 0",
+        "annual value is usage x unit cost; remove returns or credits first",
+    )
     a_cut, b_cut = _thresholds("thresholds", thresholds, 1.0)
     order = np.argsort(-value, kind="stable")
     total = float(value.sum())
@@ -160,16 +163,19 @@ def xyz_classify(
             f"period_demand: expected shape [n_items, n_periods] with more than {ddof} "
             f"period(s), got {demand.shape}; pass one row per item"
         )
-    require("period_demand", demand, (demand >= 0) & np.isfinite(demand), "be finite and >= 0",
-            "net out returns before classifying")
+    require(
+        "period_demand",
+        demand,
+        (demand >= 0) & np.isfinite(demand),
+        "be finite and >= 0",
+        "net out returns before classifying",
+    )
     x_cut, y_cut = _thresholds("thresholds", thresholds, None)
     mean = demand.mean(axis=1)
     sd = demand.std(axis=1, ddof=ddof)
     cv = np.divide(sd, mean, out=np.full_like(mean, np.inf), where=mean > 0)
     codes = np.where(cv <= x_cut, 0, np.where(cv <= y_cut, 1, 2))
-    return XyzResult(
-        xyz=_XYZ_CODES[codes], mean=mean, sd=sd, cv=cv, thresholds=(x_cut, y_cut)
-    )
+    return XyzResult(xyz=_XYZ_CODES[codes], mean=mean, sd=sd, cv=cv, thresholds=(x_cut, y_cut))
 
 
 def abc_xyz_classify(
@@ -193,6 +199,6 @@ def abc_xyz_classify(
     cell = row * 3 + col
     counts = np.bincount(cell, minlength=9).reshape(3, 3).astype(np.int64)
     value = as_float_array("annual_value", annual_value)
-    values = np.bincount(cell, weights=value, minlength=9).reshape(3, 3)
+    values = np.bincount(cell, weights=value, minlength=9).reshape(3, 3).astype(np.float64)
     combined = np.char.add(abc.abc, xyz.xyz)
     return AbcXyzResult(abc=abc, xyz=xyz, combined=combined, counts=counts, values=values)

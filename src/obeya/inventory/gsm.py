@@ -120,9 +120,9 @@ def gsm_tree(network: Network | Mapping[str, Any]) -> GsmResult:
             means[pos[pred]] += means[i]
             variances[pos[pred]] += variances[i]
     sigmas = np.sqrt(variances)
-    zs = np.array(
-        [n.z if n.z is not None else float(special.ndtri(net.service_level or 0.5)) for n in net.nodes]
-    )
+    # Validation guarantees each node has its own z or the network a service level.
+    default_z = math.nan if net.service_level is None else float(special.ndtri(net.service_level))
+    zs = np.array([default_z if n.z is None else n.z for n in net.nodes])
     stages = [
         _Stage(
             index=i,
@@ -251,9 +251,7 @@ def _local_cost(stage: _Stage, horizon: int) -> FloatArray:
         feasible = feasible & (s <= stage.max_out)
     if stage.source_inbound is not None:
         feasible = feasible & (si >= stage.source_inbound)
-    cost: FloatArray = np.where(
-        feasible, stage.coefficient * np.sqrt(np.maximum(nrt, 0)), np.inf
-    )
+    cost: FloatArray = np.where(feasible, stage.coefficient * np.sqrt(np.maximum(nrt, 0)), np.inf)
     return cost
 
 

@@ -279,7 +279,7 @@ def rq_policy(
     lam = positive_scalar("demand_mean", demand_mean)
     sd = nonnegative_scalar("demand_sd", demand_sd)
     lt = nonnegative_scalar("lead_time", lead_time)
-    k_cost = nonnegative_scalar("order_cost", order_cost)
+    k_cost = positive_scalar("order_cost", order_cost)
     h = positive_scalar("holding_cost", holding_cost)
     p = positive_scalar("stockout_cost", stockout_cost)
     mu = lam * lt
@@ -337,15 +337,8 @@ def _hadley_whitin(
                 f"cost {p!r} is too low for any reorder point to pay: the cost keeps falling "
                 "as r falls; raise stockout_cost or plan without safety stock"
             )
-        if q == 0.0 and sigma == 0.0:
-            return q, mu, iteration
         new_r = mu + sigma * float(special.ndtri(1.0 - tail))
         new_q = math.sqrt(2.0 * lam * (k_cost + p * _shortage(new_r, mu, sigma)) / h)
-        if new_q == 0.0:
-            raise InfeasibleError(
-                "(r, Q): order_cost is 0 and lead-time demand is certain, so Q = 0; "
-                "give a positive order_cost"
-            )
         done = abs(new_q - q) <= _HW_TOLERANCE * new_q and abs(new_r - r) <= _HW_TOLERANCE * (
             1.0 + abs(new_r)
         )
@@ -419,7 +412,9 @@ def _exact_rq(
         bounds=[(1e-9, None), (None, None)],
         options={"ftol": 1e-15, "gtol": 1e-11, "maxiter": 1000},
     )
-    if not solution.success and not np.isfinite(solution.fun):
+    # L-BFGS-B may stop on a line-search warning at the optimum; only a non-finite
+    # cost means it failed.
+    if not np.isfinite(solution.fun):
         raise InfeasibleError(f"(r, Q): the exact optimisation failed ({solution.message})")
     q = float(solution.x[0] * q_scale)
     r = float(mu + solution.x[1] * sigma)

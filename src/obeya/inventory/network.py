@@ -110,9 +110,16 @@ def _build(data: object, *, source: str, lines: Mapping[_Location, int]) -> Netw
     try:
         network = Network.model_validate(dict(data))
     except ValidationError as exc:
+        errors = exc.errors()
+        locs = [tuple(err["loc"]) for err in errors]
+        # A sequence whose items failed also reports 'too short'; the items say why.
         problems = [
-            _where(source, lines, tuple(err["loc"]), raw_nodes) + f": {_message(err)}"
-            for err in exc.errors()
+            _where(source, lines, loc, raw_nodes) + f": {_message(err)}"
+            for err, loc in zip(errors, locs, strict=True)
+            if not (
+                err["type"] == "too_short"
+                and any(o[: len(loc)] == loc and len(o) > len(loc) for o in locs)
+            )
         ]
         raise SpecError(_render(source, problems)) from exc
     problems = [
@@ -138,9 +145,7 @@ def _message(err: Mapping[str, Any]) -> str:
     return str(err.get("msg", "is invalid"))
 
 
-def _where(
-    source: str, lines: Mapping[_Location, int], loc: _Location, raw_nodes: object
-) -> str:
+def _where(source: str, lines: Mapping[_Location, int], loc: _Location, raw_nodes: object) -> str:
     line = None
     for cut in range(len(loc), -1, -1):
         if loc[:cut] in lines:
@@ -188,8 +193,12 @@ def _semantic_problems(network: Network) -> list[tuple[int, tuple[str, ...], str
     for index, node in enumerate(network.nodes):
         if node.id in index_of:
             problems.append(
-                (index, ("id",), f"duplicate id {node.id!r} (also nodes[{index_of[node.id]}]); "
-                 "give every node its own id")
+                (
+                    index,
+                    ("id",),
+                    f"duplicate id {node.id!r} (also nodes[{index_of[node.id]}]); "
+                    "give every node its own id",
+                )
             )
         else:
             index_of[node.id] = index
@@ -200,29 +209,48 @@ def _semantic_problems(network: Network) -> list[tuple[int, tuple[str, ...], str
                 problems.append((index, ("predecessors",), f"node {node.id!r} lists itself"))
             elif pred not in index_of:
                 problems.append(
-                    (index, ("predecessors",), f"unknown predecessor {pred!r} of node "
-                     f"{node.id!r}; add a node with that id or fix the name")
+                    (
+                        index,
+                        ("predecessors",),
+                        f"unknown predecessor {pred!r} of node "
+                        f"{node.id!r}; add a node with that id or fix the name",
+                    )
                 )
             elif pred in seen:
                 problems.append(
-                    (index, ("predecessors",), f"predecessor {pred!r} listed twice in node "
-                     f"{node.id!r}")
+                    (
+                        index,
+                        ("predecessors",),
+                        f"predecessor {pred!r} listed twice in node {node.id!r}",
+                    )
                 )
             seen.add(pred)
         if node.predecessors and "external_inbound_service_time" in node.model_fields_set:
             problems.append(
-                (index, ("external_inbound_service_time",), f"node {node.id!r} has "
-                 "predecessors; only sources take a supplier's service time")
+                (
+                    index,
+                    ("external_inbound_service_time",),
+                    f"node {node.id!r} has "
+                    "predecessors; only sources take a supplier's service time",
+                )
             )
         if node.demand_mean is not None and node.demand_sd is None:
             problems.append(
-                (index, ("demand_sd",), f"node {node.id!r} gives demand_mean without "
-                 "demand_sd; give the sd of demand per period too")
+                (
+                    index,
+                    ("demand_sd",),
+                    f"node {node.id!r} gives demand_mean without "
+                    "demand_sd; give the sd of demand per period too",
+                )
             )
         if node.z is None and network.service_level is None:
             problems.append(
-                (index, ("z",), f"node {node.id!r} has no safety factor: give the network a "
-                 "service_level or the node a z")
+                (
+                    index,
+                    ("z",),
+                    f"node {node.id!r} has no safety factor: give the network a "
+                    "service_level or the node a z",
+                )
             )
     if problems:
         return problems
@@ -230,8 +258,12 @@ def _semantic_problems(network: Network) -> list[tuple[int, tuple[str, ...], str
     for index, node in enumerate(network.nodes):
         if not successors[node.id] and node.demand_sd is None:
             problems.append(
-                (index, ("demand_sd",), f"node {node.id!r} feeds no other node, so it faces "
-                 "customers and needs demand_sd (sd of demand per period)")
+                (
+                    index,
+                    ("demand_sd",),
+                    f"node {node.id!r} feeds no other node, so it faces "
+                    "customers and needs demand_sd (sd of demand per period)",
+                )
             )
     problems.extend(_cycle_problems(network, index_of))
     return problems
@@ -256,9 +288,13 @@ def _cycle_problems(
             a, b = root(pred), root(node.id)
             if a == b:
                 problems.append(
-                    (index_of[node.id], ("predecessors",), f"the link {pred!r} -> {node.id!r} "
-                     "closes a cycle (ignoring directions); the guaranteed-service model "
-                     "here solves trees: remove one link of the cycle")
+                    (
+                        index_of[node.id],
+                        ("predecessors",),
+                        f"the link {pred!r} -> {node.id!r} "
+                        "closes a cycle (ignoring directions); the guaranteed-service model "
+                        "here solves trees: remove one link of the cycle",
+                    )
                 )
             else:
                 parent[a] = b
