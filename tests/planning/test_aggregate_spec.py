@@ -55,14 +55,21 @@ def test_json_file_is_read_the_same_way(tmp_path: Path) -> None:
 def test_unknown_key_is_named_with_its_file_line_and_the_allowed_keys(tmp_path: Path) -> None:
     path = tmp_path / "plan.yaml"
     path.write_text(EXAMPLE.replace("integer: false", "integer: false\novertime_cap: 3"))
-    with pytest.raises(SpecError, match=r"plan\.yaml:13: overtime_cap: unknown key 'overtime_cap'; allowed keys: costs, demand"):
+    with pytest.raises(
+        SpecError,
+        match=r"plan\.yaml:13: overtime_cap: unknown key 'overtime_cap'; allowed keys: costs, demand",
+    ):
         load_aggregate_spec(path)
 
 
 def test_unknown_nested_cost_key_is_named(tmp_path: Path) -> None:
     path = tmp_path / "plan.yaml"
-    path.write_text(EXAMPLE.replace("subcontract_per_unit: 35", "subcontract_per_unit: 35, freight: 2"))
-    with pytest.raises(SpecError, match=r"costs\.freight: unknown key 'freight'; allowed keys: backlog_per_unit"):
+    path.write_text(
+        EXAMPLE.replace("subcontract_per_unit: 35", "subcontract_per_unit: 35, freight: 2")
+    )
+    with pytest.raises(
+        SpecError, match=r"costs\.freight: unknown key 'freight'; allowed keys: backlog_per_unit"
+    ):
         load_aggregate_spec(path)
 
 
@@ -122,3 +129,24 @@ def yaml_doc() -> dict[str, object]:
 
     doc: dict[str, object] = yaml.safe_load(EXAMPLE)
     return doc
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(EXAMPLE + "periods: 5\n")
+    with pytest.raises(
+        SpecError, match=r"plan\.yaml:16: periods: duplicate key \(first given on line 1\)"
+    ):
+        load_aggregate_spec(path)
+
+
+def test_tab_indented_json_is_read(tmp_path: Path) -> None:
+    import yaml
+
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(yaml.safe_load(EXAMPLE), indent="\t"))
+    assert load_aggregate_spec(path).periods == 4
+    bad = tmp_path / "bad.json"
+    bad.write_text('{\n\t"periods": 4,\n\t}')
+    with pytest.raises(SpecError, match=r"bad\.json:3: not valid JSON"):
+        load_aggregate_spec(bad)

@@ -37,9 +37,7 @@ FORECAST = pd.DataFrame(
 # Mon 26 - Fri 30 give 2 + 15 + 5 = 22 weekdays; New Year's Day off leaves 21.
 # February 2026 starts on a Sunday and has exactly four weeks: 20 weekdays;
 # site S2 also closes on Monday 16 February: 19.
-CALENDAR = WorkCalendar(
-    holidays=(date(2026, 1, 1),), site_holidays={"S2": (date(2026, 2, 16),)}
-)
+CALENDAR = WorkCalendar(holidays=(date(2026, 1, 1),), site_holidays={"S2": (date(2026, 2, 16),)})
 
 
 def report() -> pd.DataFrame:
@@ -153,14 +151,24 @@ def test_daily_grain_weekend_has_no_capacity() -> None:
             r"\(A, R1\) appears more than once",
         ),
         (
-            {"routings": pd.DataFrame({"sku": ["A"], "resource_id": ["R9"], "hours_per_unit": [1.0]})},
+            {
+                "routings": pd.DataFrame(
+                    {"sku": ["A"], "resource_id": ["R9"], "hours_per_unit": [1.0]}
+                )
+            },
             DataError,
             "resource_id R9 not in resources",
         ),
-        ({"forecast": FORECAST.assign(units=[-1, 1, 1, 1, 1, 1])}, DataError, r"units = -1 in row 1"),
+        (
+            {"forecast": FORECAST.assign(units=[-1, 1, 1, 1, 1, 1])},
+            DataError,
+            r"units = -1 in row 1",
+        ),
     ],
 )
-def test_bad_tables_are_refused(tables: dict[str, pd.DataFrame], error: type[Exception], message: str) -> None:
+def test_bad_tables_are_refused(
+    tables: dict[str, pd.DataFrame], error: type[Exception], message: str
+) -> None:
     args = {"forecast": FORECAST, "routings": ROUTINGS, "resources": RESOURCES, **tables}
     with pytest.raises(error, match=message):
         rough_cut_capacity(args["forecast"], args["routings"], args["resources"])
@@ -171,3 +179,15 @@ def test_bad_calendar_and_threshold_are_refused() -> None:
         WorkCalendar(workdays=(7,))
     with pytest.raises(SpecError, match="overload_threshold = 0"):
         rough_cut_capacity(FORECAST, ROUTINGS, RESOURCES, overload_threshold=0)
+
+
+def test_arrow_tables_give_the_same_report() -> None:
+    import pyarrow as pa
+
+    arrow = rough_cut_capacity(
+        pa.Table.from_pandas(FORECAST),
+        pa.Table.from_pandas(ROUTINGS),
+        pa.Table.from_pandas(RESOURCES),
+        calendar=CALENDAR,
+    )
+    pd.testing.assert_frame_equal(arrow.load, report())

@@ -47,7 +47,13 @@ def test_one_agent_is_the_mm1_queue() -> None:
 
 @pytest.mark.parametrize(
     ("traffic", "agents"),
-    [(Fraction(10), 11), (Fraction(10), 14), (Fraction(5, 2), 4), (Fraction(503, 10), 57), (Fraction(100), 112)],
+    [
+        (Fraction(10), 11),
+        (Fraction(10), 14),
+        (Fraction(5, 2), 4),
+        (Fraction(503, 10), 57),
+        (Fraction(100), 112),
+    ],
 )
 def test_matches_the_exact_textbook_formula(traffic: Fraction, agents: int) -> None:
     expected = float(textbook_erlang_c(traffic, agents))
@@ -117,7 +123,10 @@ def test_staffing_is_vectorised_over_intervals() -> None:
 )
 def test_bad_inputs_are_refused(kwargs: dict[str, float], message: str) -> None:
     args: dict[str, float] = {
-        "arrivals_per_hour": 200.0, "aht_seconds": 180.0, "target": 0.8, "within_seconds": 20.0,
+        "arrivals_per_hour": 200.0,
+        "aht_seconds": 180.0,
+        "target": 0.8,
+        "within_seconds": 20.0,
     }
     args.update(kwargs)
     with pytest.raises(SpecError, match=message):
@@ -144,7 +153,9 @@ def test_result_is_the_smallest_head_count_and_consistent(
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(0.1, 500), st.floats(5, 900), st.floats(0, 120))
-def test_more_agents_never_lower_service_or_raise_waiting(traffic: float, aht: float, within: float) -> None:
+def test_more_agents_never_lower_service_or_raise_waiting(
+    traffic: float, aht: float, within: float
+) -> None:
     n = np.arange(math.floor(traffic) + 1, math.floor(traffic) + 40)
     sl = service_level(traffic, n, aht, within)
     pw = erlang_c_probability(traffic, n)

@@ -92,9 +92,14 @@ def test_single_site_spec_is_the_one_by_one_network() -> None:
             "regular_hours_per_worker": 100,
             "max_hires_per_period": 0,
             "costs": {
-                "material_per_unit": 12, "holding_per_unit": 1.5, "backlog_per_unit": 6,
-                "hire_per_worker": 400, "layoff_per_worker": 600, "regular_per_hour": 5,
-                "overtime_per_hour": 7.5, "subcontract_per_unit": 35,
+                "material_per_unit": 12,
+                "holding_per_unit": 1.5,
+                "backlog_per_unit": 6,
+                "hire_per_worker": 400,
+                "layoff_per_worker": 600,
+                "regular_per_hour": 5,
+                "overtime_per_hour": 7.5,
+                "subcontract_per_unit": 35,
             },
         }
     )
@@ -107,8 +112,13 @@ def test_single_site_spec_is_the_one_by_one_network() -> None:
 
 def test_labels_name_every_axis_with_more_than_one_label() -> None:
     data = NetworkPlanInput(
-        families=("f1", "f2"), sites=("A", "B"), periods=("w1", "w2"),
-        demand=0, hours_per_unit=1, initial_workforce=1, **BASE,
+        families=("f1", "f2"),
+        sites=("A", "B"),
+        periods=("w1", "w2"),
+        demand=0,
+        hours_per_unit=1,
+        initial_workforce=1,
+        **BASE,
     )
     model = build_network_lp(data)
     idx = int(model.rows.balance[1, 0, 1])
@@ -118,9 +128,14 @@ def test_labels_name_every_axis_with_more_than_one_label() -> None:
 
 def test_infeasible_network_names_site_and_period() -> None:
     data = NetworkPlanInput(
-        families=("f",), sites=("A", "B"), periods=("w1",),
-        demand=[[[0], [100]]], hours_per_unit=1, initial_workforce=[10, 0],
-        max_subcontract_units=0, **BASE,
+        families=("f",),
+        sites=("A", "B"),
+        periods=("w1",),
+        demand=[[[0], [100]]],
+        hours_per_unit=1,
+        initial_workforce=[10, 0],
+        max_subcontract_units=0,
+        **BASE,
     )
     with pytest.raises(PlanInfeasibleError, match=r"balance\[site=B\] = 100"):
         plan_network(data)
@@ -137,8 +152,13 @@ def test_infeasible_network_names_site_and_period() -> None:
 )
 def test_bad_arrays_are_refused_with_the_rule(field: str, value: Any, message: str) -> None:
     kwargs: dict[str, Any] = {
-        "families": ("f",), "sites": ("A",), "periods": ("1", "2", "3"),
-        "demand": 1, "hours_per_unit": 1, "initial_workforce": 1, **BASE,
+        "families": ("f",),
+        "sites": ("A",),
+        "periods": ("1", "2", "3"),
+        "demand": 1,
+        "hours_per_unit": 1,
+        "initial_workforce": 1,
+        **BASE,
     }
     kwargs[field] = value
     with pytest.raises(SpecError, match=message):
@@ -147,8 +167,14 @@ def test_bad_arrays_are_refused_with_the_rule(field: str, value: Any, message: s
 
 def test_a_family_not_producible_at_a_site_is_bought_in() -> None:
     data = NetworkPlanInput(
-        families=("f",), sites=("A",), periods=("w1",), demand=10, hours_per_unit=0,
-        producible=False, initial_workforce=1, **BASE,
+        families=("f",),
+        sites=("A",),
+        periods=("w1",),
+        demand=10,
+        hours_per_unit=0,
+        producible=False,
+        initial_workforce=1,
+        **BASE,
     )
     plan = plan_network(data)
     # 1 worker is paid 100 h x 5 = 500 and cannot be laid off; 10 units at 35 = 350.

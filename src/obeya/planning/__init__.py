@@ -4,8 +4,11 @@ see ``docs/planning.md`` for every model written out."""
 
 from obeya.planning._lp import (
     Conflict,
+    LinearProgram,
+    LpSolution,
     LpSolver,
     SolveStatus,
+    solve_lp,
 )
 from obeya.planning.aggregate import (
     AggregatePlan,
@@ -28,15 +31,6 @@ from obeya.planning.aggregate_spec import (
     load_aggregate_spec,
     parse_aggregate_spec,
 )
-from obeya.planning.network import (
-    CostComponent,
-    NetworkPlan,
-    NetworkPlanInput,
-    PlanDuals,
-    PlanInfeasibleError,
-    build_network_lp,
-    plan_network,
-)
 from obeya.planning.capacity import (
     CapacityReport,
     ForecastColumns,
@@ -52,17 +46,54 @@ from obeya.planning.erlang import (
     erlang_c_staffing,
     service_level,
 )
+from obeya.planning.network import (
+    BuiltModel,
+    CostComponent,
+    NetworkPlan,
+    NetworkPlanInput,
+    PlanDuals,
+    PlanInfeasibleError,
+    build_network_lp,
+    plan_network,
+)
+from obeya.planning.roster import (
+    CoverageMode,
+    LabourRules,
+    RosterProblem,
+    RosterResult,
+    RosterStatus,
+    ShiftTemplate,
+    StaffMember,
+    solve_roster,
+)
+from obeya.planning.roster_check import (
+    RosterRule,
+    RuleViolation,
+    check_roster,
+)
+from obeya.planning.workforce import (
+    VolumeColumns,
+    WorkforcePlan,
+    WorkforceSettings,
+    learn_labour_standards,
+    plan_workforce,
+)
 
 __all__ = [
     "AggregateCosts",
     "AggregatePlan",
     "AggregateSpec",
+    "BuiltModel",
     "CapacityReport",
     "Conflict",
     "ConstraintKind",
     "CostComponent",
+    "CoverageMode",
     "ErlangResult",
     "ForecastColumns",
+    "LabourRules",
+    "LinearProgram",
+    "LpSolution",
     "LpSolver",
     "NetworkPlan",
     "NetworkPlanInput",
@@ -72,22 +103,37 @@ __all__ = [
     "PlanDuals",
     "PlanEvaluation",
     "PlanInfeasibleError",
+    "RosterProblem",
+    "RosterResult",
+    "RosterRule",
+    "RosterStatus",
+    "RuleViolation",
     "ShadowPrice",
+    "ShiftTemplate",
     "SolveStatus",
+    "StaffMember",
+    "VolumeColumns",
     "WorkCalendar",
+    "WorkforcePlan",
+    "WorkforceSettings",
     "build_network_lp",
     "chase_plan",
+    "check_roster",
     "erlang_b",
     "erlang_c",
     "erlang_c_probability",
     "erlang_c_staffing",
     "evaluate_plan",
+    "learn_labour_standards",
     "level_plan",
     "load_aggregate_spec",
     "network_input_from_spec",
     "parse_aggregate_spec",
     "plan_aggregate",
     "plan_network",
+    "plan_workforce",
     "rough_cut_capacity",
     "service_level",
+    "solve_lp",
+    "solve_roster",
 ]

@@ -18,11 +18,18 @@ import math
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import Final, assert_never
 
 import numpy as np
 import scipy.sparse as sp
-from highspy import HighsLp, HighsModelStatus, HighsVarType, MatrixFormat, ObjSense
+from highspy import (
+    HighsLp,
+    HighsModelStatus,
+    HighsVarType,
+    MatrixFormat,
+    ObjSense,
+    kSolutionStatusFeasible,
+)
 from highspy._core import _Highs
 from numpy.typing import ArrayLike, NDArray
 
@@ -274,6 +281,8 @@ def solve_lp(
             highs.setOptionValue("solver", "simplex")
         case LpSolver.IPM:
             highs.setOptionValue("solver", "ipm")
+        case _:
+            assert_never(solver)
     if mip_rel_gap is not None:
         highs.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     highs.passModel(lp.to_highs())
@@ -284,7 +293,7 @@ def solve_lp(
     status = _STATUS.get(model_status, SolveStatus.ERROR)
     info = highs.getInfo()
     iterations = int(info.simplex_iteration_count) + max(int(info.ipm_iteration_count), 0)
-    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    has_primal = info.primal_solution_status == kSolutionStatusFeasible
     empty = np.zeros(0)
     if has_primal and status in (SolveStatus.OPTIMAL, SolveStatus.TIME_LIMIT):
         solution = highs.getSolution()
@@ -345,12 +354,18 @@ def _iis(lp: LinearProgram, time_limit_seconds: float | None) -> tuple[Conflict,
     out: list[Conflict] = []
     for index, bound in zip(iis.row_index_, iis.row_bound_, strict=True):
         out.extend(
-            _conflicts("constraint", lp.rows.label(index), lp.row_lower[index], lp.row_upper[index], bound)
+            _conflicts(
+                "constraint", lp.rows.label(index), lp.row_lower[index], lp.row_upper[index], bound
+            )
         )
     for index, bound in zip(iis.col_index_, iis.col_bound_, strict=True):
         out.extend(
             _conflicts(
-                "variable bound", lp.columns.label(index), lp.col_lower[index], lp.col_upper[index], bound
+                "variable bound",
+                lp.columns.label(index),
+                lp.col_lower[index],
+                lp.col_upper[index],
+                bound,
             )
         )
     return tuple(out)

@@ -3,11 +3,14 @@ validation errors into one :class:`~obeya.errors.SpecError` that lists every pro
 at once as ``file:line: field: what is wrong (fix)``.
 
 JSON is read with the YAML parser (a JSON document is valid YAML for the documents
-a spec holds), so both formats get line numbers.
+a spec holds), so both formats get line numbers; a ``.json`` file the YAML parser
+refuses (tab indentation, say) is read with the JSON parser instead. A key given
+twice in one mapping is an error, not a silent override.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,18 +26,25 @@ M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
 
-def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int]) -> Any:
+def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int], source: str) -> Any:
     """Plain Python data from a composed YAML node, recording each path's line."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = yaml.safe_load(yaml.serialize(key_node))
-            out[key] = _construct(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1  # the key's line, not the value's
+            line = key_node.start_mark.line + 1
+            if key in out:
+                where = ".".join(str(p) for p in (*path, key))
+                raise SpecError(
+                    f"{source}:{line}: {where}: duplicate key (first given on line "
+                    f"{lines[(*path, key)]}); keep one"
+                )
+            out[key] = _construct(value_node, (*path, key), lines, source)
+            lines[(*path, key)] = line  # the key's line, not the value's
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*path, i), lines) for i, item in enumerate(node.value)]
+        return [_construct(item, (*path, i), lines, source) for i, item in enumerate(node.value)]
     return yaml.safe_load(yaml.serialize(node))
 
 
@@ -48,13 +58,20 @@ def load_document(path: str | Path) -> tuple[Any, dict[Loc, int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
+        if p.suffix.lower() == ".json":
+            try:
+                return json.loads(text), {}
+            except json.JSONDecodeError as json_exc:
+                raise SpecError(
+                    f"{p}:{json_exc.lineno}: not valid JSON: {json_exc.msg}"
+                ) from json_exc
         mark = getattr(exc, "problem_mark", None)
         where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
         raise SpecError(f"{where}: not valid YAML/JSON: {exc}") from exc
     lines: dict[Loc, int] = {}
     if node is None:
         raise SpecError(f"{p}: the spec file is empty; expected a mapping of keys")
-    return _construct(node, (), lines), lines
+    return _construct(node, (), lines, str(p)), lines
 
 
 def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str] | None:

@@ -264,4 +264,3 @@ def plan_aggregate(
         solve_seconds=net.solve_seconds,
         mip_gap=net.mip_gap,
     )
-

@@ -50,7 +50,9 @@ class PlanDecisions:
             for a in (workforce, overtime_hours, production, subcontracted)
         ]
         if len({a.size for a in arrays}) != 1:
-            raise SpecError("workforce, overtime, production and subcontracting need one value per period")
+            raise SpecError(
+                "workforce, overtime, production and subcontracting need one value per period"
+            )
         return cls(*arrays)
 
 
@@ -89,7 +91,12 @@ def evaluate_plan(spec: AggregateSpec, plan: PlanDecisions, *, tol: float = 1e-6
     def check(mask: NDArray[np.bool_], what: str) -> None:
         v.extend(f"{what} in period {labels[i]}" for i in np.flatnonzero(mask))
 
-    for name, arr in (("workforce", w), ("overtime", o), ("production", p), ("subcontracting", sub)):
+    for name, arr in (
+        ("workforce", w),
+        ("overtime", o),
+        ("production", p),
+        ("subcontracting", sub),
+    ):
         check(arr < -tol, f"negative {name}")
     scale = 1.0 + np.abs(p) * spec.hours_per_unit
     check(

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from obeya.errors import DataError, SpecError
+from obeya.planning._tables import Table, as_frame, require_columns
 
 __all__ = [
     "CapacityReport",
@@ -68,7 +69,9 @@ class WorkCalendar:
     def weekmask(self) -> str:
         return " ".join(_WEEKDAYS[d] for d in sorted(set(self.workdays)))
 
-    def working_days(self, starts: np.ndarray, ends: np.ndarray, site: str | None = None) -> np.ndarray:
+    def working_days(
+        self, starts: np.ndarray, ends: np.ndarray, site: str | None = None
+    ) -> np.ndarray:
         """Working days in each half-open range ``[start, end)`` (datetime64[D] arrays)."""
         days = list(self.holidays) + list(self.site_holidays.get(site, ()) if site else ())
         holidays = np.array(days, dtype="datetime64[D]")
@@ -124,14 +127,6 @@ class CapacityReport:
         ).assign(measure=lambda d: d["measure"].str.removesuffix("_hours"))
 
 
-def _require(frame: pd.DataFrame, columns: list[str], table: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{table}: missing column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}"
-        )
-
-
 def _non_negative(frame: pd.DataFrame, column: str, table: str) -> None:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() | ~np.isfinite(values) | (values < 0)
@@ -166,9 +161,9 @@ def _period_bounds(values: pd.Series, grain: PeriodGrain) -> tuple[pd.Series, pd
 
 
 def rough_cut_capacity(
-    forecast: pd.DataFrame,
-    routings: pd.DataFrame,
-    resources: pd.DataFrame,
+    forecast: Table,
+    routings: Table,
+    resources: Table,
     *,
     grain: PeriodGrain = PeriodGrain.MONTH,
     calendar: WorkCalendar | None = None,
@@ -182,13 +177,18 @@ def rough_cut_capacity(
     site_id, hours_per_day) are long tables as in the data model. A period is
     overloaded when utilisation exceeds ``overload_threshold`` (1.0 = 100 %).
     """
+    forecast = as_frame(forecast)
+    routings = as_frame(routings)
+    resources = as_frame(resources)
     cal = calendar or WorkCalendar()
     col = columns or ForecastColumns()
     if not overload_threshold > 0:
-        raise SpecError(f"overload_threshold = {overload_threshold!r}: must be > 0, e.g. 1.0 or 0.85")
-    _require(forecast, [col.sku, col.site, col.period, col.units], "forecast")
-    _require(routings, ["sku", "resource_id", "hours_per_unit"], "routings")
-    _require(resources, ["resource_id", "site_id", "hours_per_day"], "resources")
+        raise SpecError(
+            f"overload_threshold = {overload_threshold!r}: must be > 0, e.g. 1.0 or 0.85"
+        )
+    require_columns(forecast, [col.sku, col.site, col.period, col.units], "forecast")
+    require_columns(routings, ["sku", "resource_id", "hours_per_unit"], "routings")
+    require_columns(resources, ["resource_id", "site_id", "hours_per_day"], "resources")
     _non_negative(forecast, col.units, "forecast")
     _non_negative(routings, "hours_per_unit", "routings")
     _non_negative(resources, "hours_per_day", "resources")
@@ -280,13 +280,19 @@ def _bottlenecks(load: pd.DataFrame) -> pd.DataFrame:
     """Resources ranked by peak utilisation, then mean utilisation (1 = worst)."""
     util = load["utilisation"].fillna(0.0)
     peak_idx = util.groupby(load["resource_id"]).idxmax()
-    stats = load.assign(u=util).groupby(["resource_id", "site_id"], as_index=False).agg(
-        peak_utilisation=("u", "max"),
-        mean_utilisation=("u", "mean"),
-        overloaded_periods=("overloaded", "sum"),
-        overload_hours=("overload_hours", "sum"),
+    stats = (
+        load.assign(u=util)
+        .groupby(["resource_id", "site_id"], as_index=False)
+        .agg(
+            peak_utilisation=("u", "max"),
+            mean_utilisation=("u", "mean"),
+            overloaded_periods=("overloaded", "sum"),
+            overload_hours=("overload_hours", "sum"),
+        )
     )
-    stats["peak_period"] = stats["resource_id"].map(load.loc[peak_idx.to_numpy()].set_index("resource_id")["period"])
+    stats["peak_period"] = stats["resource_id"].map(
+        load.loc[peak_idx.to_numpy()].set_index("resource_id")["period"]
+    )
     stats = stats.sort_values(
         ["peak_utilisation", "mean_utilisation", "resource_id"], ascending=[False, False, True]
     ).reset_index(drop=True)

@@ -53,6 +53,7 @@ from obeya.planning._lp import (
 )
 
 __all__ = [
+    "BuiltModel",
     "CostComponent",
     "NetworkPlan",
     "NetworkPlanInput",
@@ -87,7 +88,9 @@ class PlanInfeasibleError(InfeasibleError):
         self.conflicts = conflicts
 
 
-def _arr(value: ArrayLike, shape: tuple[int, ...], name: str, *, allow_inf: bool = False) -> FloatArray:
+def _arr(
+    value: ArrayLike, shape: tuple[int, ...], name: str, *, allow_inf: bool = False
+) -> FloatArray:
     """``value`` broadcast to ``shape`` as a float array, checked finite and >= 0."""
     try:
         out = np.broadcast_to(np.asarray(value, dtype=np.float64), shape).copy()
@@ -97,7 +100,7 @@ def _arr(value: ArrayLike, shape: tuple[int, ...], name: str, *, allow_inf: bool
             f"{name}: shape {got} does not fit {shape}; give a scalar or an array "
             f"broadcastable to {shape}"
         ) from exc
-    bad = np.isnan(out) | (~allow_inf & np.isinf(out)) | (out < 0)
+    bad = np.isnan(out) | (np.isinf(out) & (not allow_inf)) | (out < 0)
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise SpecError(
@@ -202,7 +205,7 @@ class NetworkPlanInput:
         set_(self, "lane_destination", dest)
         set_(self, "lane_cost", cost)
 
-    def a(self, name: str) -> FloatArray:
+    def values(self, name: str) -> FloatArray:
         """A validated array field, typed (fields hold arrays after construction)."""
         value: FloatArray = getattr(self, name)
         return value
@@ -250,13 +253,15 @@ class BuiltModel:
 
 def build_network_lp(data: NetworkPlanInput) -> BuiltModel:
     """Assemble the LP of the module docstring from whole arrays (COO -> CSC)."""
-    nf, ns, nt = len(data.families), len(data.sites), len(data.periods)
+    ns, nt = len(data.sites), len(data.periods)
     origin, dest = data.lanes
     nk = origin.size
     fam = ("family", data.families)
     site = ("site", data.sites)
     per = ("period", data.periods)
-    lane_labels = tuple(f"{data.sites[o]}->{data.sites[d]}" for o, d in zip(origin, dest, strict=True))
+    lane_labels = tuple(
+        f"{data.sites[o]}->{data.sites[d]}" for o, d in zip(origin, dest, strict=True)
+    )
     cols = Layout()
     v = _Vars(
         production=cols.add("production", fam, site, per),
@@ -278,7 +283,7 @@ def build_network_lp(data: NetworkPlanInput) -> BuiltModel:
         final_inventory=rows.add("final_inventory", fam, site),
         final_backlog=rows.add("final_backlog", fam, site),
     )
-    a = data.a
+    a = data.values
     n = cols.size
     cost = np.zeros(n)
     lower = np.zeros(n)
@@ -342,7 +347,6 @@ def build_network_lp(data: NetworkPlanInput) -> BuiltModel:
     integer = np.zeros(n, dtype=bool)
     if data.integer_workforce:
         integer[np.concatenate([v.workforce.ravel(), v.hires.ravel(), v.layoffs.ravel()])] = True
-    del nf
     lp = LinearProgram(
         cost=cost,
         col_lower=lower,
@@ -405,7 +409,7 @@ class NetworkPlan:
 
 
 def _cost_breakdown(data: NetworkPlanInput, x: dict[str, FloatArray]) -> dict[CostComponent, float]:
-    a = data.a
+    a = data.values
     return {
         CostComponent.MATERIAL: float((a("material_cost")[:, :, None] * x["P"]).sum()),
         CostComponent.REGULAR_LABOUR: float(
