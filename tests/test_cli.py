@@ -211,3 +211,24 @@ def test_generated_docs_are_current() -> None:
     """Regenerate with `obeya docs` when this fails."""
     assert (ROOT / "docs" / "data-model.md").read_text() == render_data_model().rstrip("\n") + "\n"
     assert (ROOT / "docs" / "cli.md").read_text() == render_cli_reference(app).rstrip("\n") + "\n"
+
+
+def test_load_with_a_shipped_mapping(capsys: pytest.CaptureFixture[str], wh: str) -> None:
+    sap = ROOT / "tests" / "fixtures" / "sap"
+    code, out, err = run(
+        capsys, "load", "--mapping", "sap_sd_mm", "--source", str(sap), "--warehouse", wh
+    )
+    assert code == 0, err
+    assert "loaded: 18 rows in 7 tables" in out
+    code, out, _ = run(
+        capsys, "sql", "SELECT count(*) AS n FROM order_lines", "-f", "json", "--warehouse", wh
+    )
+    assert json.loads(out) == [{"n": 5}]
+
+
+def test_unknown_mapping_is_a_clear_error(capsys: pytest.CaptureFixture[str], wh: str) -> None:
+    code, _, err = run(capsys, "load", "--mapping", "no_such_erp", "--warehouse", wh)
+    assert code == 2
+    assert err.startswith("error: ")
+    assert "no_such_erp" in err
+    assert "Traceback" not in err

@@ -13,6 +13,7 @@ import traceback
 import typer
 
 from obeya.cli import data, demo
+from obeya.cli import inventory as inventory_cli
 from obeya.cli.output import err
 from obeya.errors import LoadRefused, ObeyaError
 
@@ -41,6 +42,7 @@ def _root(
 
 data.register(app)
 demo.register(app)
+inventory_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,16 @@ import pyarrow as pa
 import typer
 
 from obeya.cli.output import OutputFormat, err, out, print_rows
-from obeya.ingest import LoadOptions, LoadReport, load, validate
+from obeya.ingest import (
+    LoadOptions,
+    LoadReport,
+    discover,
+    load,
+    load_mapping,
+    load_sources,
+    sources_from_mapping,
+    validate,
+)
 from obeya.model import TABLES
 from obeya.warehouse import LOAD_LOG, Warehouse
 from obeya.warehouse.console import run_readonly_query
@@ -34,7 +43,7 @@ def register(app: typer.Typer) -> None:
     app.command(
         "load",
         epilog="Examples: obeya load ./exports/ | obeya load order_lines.csv sites.csv | "
-        "obeya load --mapping sap.yaml",
+        "obeya load --mapping sap_sd_mm --source ./sap_extract",
     )(load_cmd)
     app.command("validate", epilog="Example: obeya validate ./exports/")(validate_cmd)
     app.command("loads", epilog="Example: obeya loads --limit 20")(loads)
@@ -74,44 +83,59 @@ def _print_report(report: LoadReport, verb: str) -> None:
     )
 
 
-def _sources(paths: list[Path] | None, mapping: Path | None) -> tuple[list[Path], Path | None]:
-    if not paths and mapping is None:
-        raise typer.BadParameter("give files or folders to load, or --mapping FILE.yaml")
-    return list(paths or []), mapping
-
-
 def _run(
     warehouse: str | None,
     paths: list[Path] | None,
-    mapping: Path | None,
+    mapping: str | None,
     allow_overship: bool,
     *,
     dry_run: bool,
+    source: str | None = None,
 ) -> LoadReport:
-    files, mapping = _sources(paths, mapping)
+    """One load (or dry run) of files, a mapped source, or both together, atomically."""
+    if not paths and mapping is None:
+        raise typer.BadParameter("give files or folders to load, or --mapping FILE.yaml")
+    files = list(paths or [])
     options = LoadOptions(allow_overship=allow_overship)
     with Warehouse.open(warehouse) as wh:
-        if mapping is not None:
-            from obeya.ingest.mapping import load_mapping
+        if mapping is None:
+            return validate(wh, files, options) if dry_run else load(wh, files, options=options)
+        from obeya.mappings import resolve_mapping
 
-            report = load_mapping(wh, mapping, dry_run=dry_run)
-            if files:
-                more = validate(wh, files, options) if dry_run else load(wh, files, options=options)
-                report.tables += more.tables
-            return report
-        return validate(wh, files, options) if dry_run else load(wh, files, options=options)
+        overrides = (
+            None if source is None else {"source": {"url" if "://" in source else "path": source}}
+        )
+        mapping_path = resolve_mapping(mapping)
+        if not files:
+            return load_mapping(
+                wh, mapping_path, dry_run=dry_run, overrides=overrides, options=options
+            )
+        found, notes = discover(files)
+        sources = sources_from_mapping(mapping_path, overrides) + found
+        report = load_sources(wh, sources, options=options, dry_run=dry_run)
+        report.notes = notes + report.notes
+        return report
+
+
+PathsArgument = Annotated[
+    list[Path] | None, typer.Argument(help="Files or folders named after tables.")
+]
+MappingOption = Annotated[
+    str | None,
+    typer.Option("--mapping", "-m", help="A mapping file, or a shipped one: sap_sd_mm, odoo."),
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="The mapping's source: a folder, or a postgresql:// URL."),
+]
+OvershipOption = Annotated[bool, typer.Option(help="Accept qty_shipped above qty_ordered.")]
 
 
 def load_cmd(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders named after tables.")
-    ] = None,
-    mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="A mapping file for a foreign schema.")
-    ] = None,
-    allow_overship: Annotated[
-        bool, typer.Option(help="Accept qty_shipped above qty_ordered.")
-    ] = False,
+    paths: PathsArgument = None,
+    mapping: MappingOption = None,
+    source: SourceOption = None,
+    allow_overship: OvershipOption = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Load files (CSV, Parquet, XLSX) or a mapped source into the warehouse.
@@ -120,23 +144,20 @@ def load_cmd(
     file:row:column: value: rule, exits with status 2 and writes nothing. Rows with
     a key already in the warehouse replace it, so loading twice is harmless.
     """
-    _print_report(_run(warehouse, paths, mapping, allow_overship, dry_run=False), "loaded")
+    report = _run(warehouse, paths, mapping, allow_overship, dry_run=False, source=source)
+    _print_report(report, "loaded")
 
 
 def validate_cmd(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders named after tables.")
-    ] = None,
-    mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="A mapping file for a foreign schema.")
-    ] = None,
-    allow_overship: Annotated[
-        bool, typer.Option(help="Accept qty_shipped above qty_ordered.")
-    ] = False,
+    paths: PathsArgument = None,
+    mapping: MappingOption = None,
+    source: SourceOption = None,
+    allow_overship: OvershipOption = False,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Check files as `obeya load` would, and write nothing (a dry run)."""
-    _print_report(_run(warehouse, paths, mapping, allow_overship, dry_run=True), "valid")
+    report = _run(warehouse, paths, mapping, allow_overship, dry_run=True, source=source)
+    _print_report(report, "valid")
 
 
 def loads(
