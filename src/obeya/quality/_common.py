@@ -19,10 +19,10 @@ from obeya.quality._input import (
     label_mask,
     numeric,
 )
+from obeya.quality._signals import panel_signals
 from obeya.quality.constants import control_constants
 from obeya.quality.results import ChartKind, ControlChart, Panel, Phase, Statistic
 from obeya.quality.rules import RuleSet, rules_of
-from obeya.quality.signals import panel_signals
 
 # How the reference set is given: the first k subgroups, or their labels.
 Phase1 = int | Sequence[Hashable] | None
@@ -42,8 +42,11 @@ class Subgroups:
 def subgroup_stats(data: TableLike, subgroup: str, value: str, *, what: str) -> Subgroups:
     """Group a long (subgroup, value) table; one pandas groupby, no loop over rows."""
     frame = as_frame(data, [subgroup, value], what=what)
-    values = numeric(frame, value, what=what)
-    grouping = group(frame, subgroup, what=what)
+    return summarise(group(frame, subgroup, what=what), numeric(frame, value, what=what))
+
+
+def summarise(grouping: Grouping, values: FloatArray) -> Subgroups:
+    """Size, mean, range and standard deviation of each subgroup of ``values``."""
     stats = (
         pd.DataFrame({"g": grouping.codes, "v": values})
         .groupby("g", sort=True)["v"]
@@ -179,9 +182,10 @@ def assemble(
     parameters: Mapping[str, float] | None = None,
 ) -> ControlChart:
     """The chart result, with the signals of every panel in subgroup order."""
+    order = {label: i for i, label in enumerate(grouping.labels)}
     signals = sorted(
         (s for p in panels for s in panel_signals(p, grouping.labels, rule_set)),
-        key=lambda s: (grouping.labels.index(s.subgroup), s.chart.value, s.rule),
+        key=lambda s: (order[s.subgroup], s.chart.value, s.rule),
     )
     return ControlChart(
         kind=kind,

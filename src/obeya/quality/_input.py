@@ -51,7 +51,7 @@ def as_frame(data: TableLike, columns: Sequence[str], *, what: str) -> pd.DataFr
 
 def numeric(frame: pd.DataFrame, column: str, *, what: str) -> FloatArray:
     """A column as float64, refusing text and missing values with the first bad row."""
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    values = np.asarray(pd.to_numeric(frame[column], errors="coerce"), dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy import integrate, special
@@ -39,7 +39,7 @@ def _check(n: int) -> None:
         )
 
 
-@lru_cache(maxsize=None)
+@cache
 def d2(n: int) -> float:
     """Expected range of ``n`` standard normal observations (so σ̂ = R̄/d2)."""
     _check(n)
@@ -51,7 +51,7 @@ def d2(n: int) -> float:
     return float(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def d3(n: int) -> float:
     """Standard deviation of the range of ``n`` standard normal observations."""
     _check(n)
@@ -69,7 +69,7 @@ def d3(n: int) -> float:
     return math.sqrt(second_moment - d2(n) ** 2)
 
 
-@lru_cache(maxsize=None)
+@cache
 def c4(n: int) -> float:
     """Bias factor of the sample standard deviation: E[s] = c4·σ (log-gamma for large n)."""
     _check(n)
@@ -108,7 +108,7 @@ class ControlConstants:
         }
 
 
-@lru_cache(maxsize=None)
+@cache
 def control_constants(n: int) -> ControlConstants:
     """All chart factors for subgroup size ``n`` (an integer >= 2)."""
     _check(n)

@@ -142,13 +142,6 @@ class Panel:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray((self.values - self.center) / self.sigma, dtype=np.float64)
 
-    @property
-    def variable_limits(self) -> bool:
-        """True when the limits differ from point to point."""
-        return isinstance(_scalar_or_list(self.ucl), list) or isinstance(
-            _scalar_or_list(self.lcl), list
-        )
-
     def limits_dict(self) -> dict[str, Any]:
         """``{"center", "ucl", "lcl"}``: numbers, or lists for per-point limits."""
         return {

@@ -117,10 +117,11 @@ def _all_in_window(flags: BoolArray, window: int) -> BoolArray:
     return np.asarray(_trailing_count(flags, window) == window)
 
 
-def _shift_right(mask: BoolArray, by: int) -> BoolArray:
-    """Move a mask defined on differences back onto points (index + by)."""
-    out = np.zeros((*mask.shape[:-1], mask.shape[-1] + by), dtype=bool)
-    out[..., by:] = mask
+def _shift_right(mask: BoolArray, by: int, shape: tuple[int, ...]) -> BoolArray:
+    """Move a mask defined on differences back onto the points (index + by)."""
+    out = np.zeros(shape, dtype=bool)
+    if shape[-1] > by:
+        out[..., by:] = mask
     return out
 
 
@@ -143,12 +144,12 @@ def _pattern_mask(z: FloatArray, rule: Rule, limit: float) -> BoolArray:
             step = np.diff(z, axis=-1)
             # w points make w-1 steps, all up or all down.
             on_steps = _all_in_window(step > 0.0, w - 1) | _all_in_window(step < 0.0, w - 1)
-            return _shift_right(on_steps, 1)
+            return _shift_right(on_steps, 1, z.shape)
         case Pattern.ALTERNATION:
             step = np.sign(np.diff(z, axis=-1))
             flips = (step[..., 1:] * step[..., :-1]) < 0.0
             # w points make w-1 steps and w-2 consecutive sign changes.
-            return _shift_right(_all_in_window(flips, w - 2), 2)
+            return _shift_right(_all_in_window(flips, w - 2), 2, z.shape)
         case Pattern.STRATIFICATION:
             return _all_in_window(np.abs(z) < 1.0, w)
         case Pattern.MIXTURE:
@@ -172,4 +173,6 @@ def rule_masks(
     """
     values = np.asarray(z, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        return {rule.number: _pattern_mask(values, rule, limit) for rule in rules_of(rule_set, numbers)}
+        return {
+            rule.number: _pattern_mask(values, rule, limit) for rule in rules_of(rule_set, numbers)
+        }

@@ -23,11 +23,14 @@ from obeya.quality.rules import Pattern, Rule, RuleSet, rule_masks, rules_of
 __all__ = ["decimals_for", "panel_signals"]
 
 
+_DISPERSION = (Statistic.R, Statistic.S, Statistic.MR)
+
+
 def decimals_for(sigma: float) -> int:
-    """Decimals that show a value to about a tenth of σ (enough to read a chart)."""
+    """Decimals that show a value to about a hundredth of σ (enough to read a chart)."""
     if not math.isfinite(sigma) or sigma <= 0:
         return 3
-    return max(0, 1 - math.floor(math.log10(sigma)))
+    return max(0, 2 - math.floor(math.log10(sigma)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,16 @@ def _explain(episode: _Episode, panel: Panel, labels: tuple[Hashable, ...]) -> s
                 return text + (
                     f"The process mean has drifted {way}: find what changed in the subgroups "
                     f"leading up to {labels[i]} and correct it."
+                )
+            if panel.statistic in _DISPERSION and episode.direction > 0:
+                return text + (
+                    "Variation jumped here: look for a specific cause (worn tool, new "
+                    "operator, mixed material, a measurement problem), fix it and record it."
+                )
+            if panel.statistic in _DISPERSION:
+                return text + (
+                    "Variation dropped here: check the measurement (gauge, rounding) before "
+                    "taking credit, then find out what made the process steadier."
                 )
             return text + (
                 "A stable process puts a point there only about 3 times in 1,000, so look "
