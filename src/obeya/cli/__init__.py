@@ -13,7 +13,9 @@ import traceback
 import typer
 
 from obeya.cli import data, demo
+from obeya.cli import finance as finance_cli
 from obeya.cli import inventory as inventory_cli
+from obeya.cli import web as web_cli
 from obeya.cli.output import err
 from obeya.errors import LoadRefused, ObeyaError
 
@@ -42,7 +44,9 @@ def _root(
 
 data.register(app)
 demo.register(app)
+finance_cli.register(app)
 inventory_cli.register(app)
+web_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,7 +22,6 @@ from obeya.cli.data import FormatOption, WarehouseOption
 from obeya.cli.output import OutputFormat, err, out, print_rows, to_jsonable
 from obeya.errors import ConfigError
 from obeya.inventory import (
-    CLASS_CODES,
     DemandModel,
     GroupBy,
     InputSettings,
@@ -33,6 +32,7 @@ from obeya.inventory import (
     ServiceTarget,
     SiteNetworkSettings,
     check_policy,
+    class_codes,
     gsm_result_to_dict,
     gsm_tree,
     inventory_outlook,
@@ -92,6 +92,7 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(
         name="inventory",
         help="Inventory policies, multi-echelon stock, projection, simulation and classes.",
+        epilog="Example: obeya inventory policy --by class --format csv",
         no_args_is_help=True,
     )
     group.command(
@@ -382,7 +383,7 @@ def classify(
     plan = _plan(warehouse, PlannerSettings(), run, as_of, 14.0)
     result = plan.classes
     total = float(result.values.sum())
-    codes = list(CLASS_CODES)
+    codes = list(class_codes())
     counts = result.counts.ravel()
     values = result.values.ravel()
     table = pa.table(
