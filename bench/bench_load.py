@@ -80,15 +80,21 @@ def main() -> None:
             target.unlink()
             con = duckdb.connect(str(root / f"b{run}.duckdb"))
             t0 = time.perf_counter()
-            con.execute(f"CREATE TABLE order_lines AS SELECT * FROM read_parquet('{data}/order_lines.parquet')")
+            con.execute(
+                f"CREATE TABLE order_lines AS SELECT * FROM read_parquet('{data}/order_lines.parquet')"
+            )
             base.append(time.perf_counter() - t0)
             con.close()
             (root / f"b{run}.duckdb").unlink()
         peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         m_ours, m_base = statistics.median(ours), statistics.median(base)
-        print(f"validated load (obeya): median {m_ours:.2f} s = {args.lines / m_ours / 1e6:.2f} M rows/s "
-              f"(runs: {', '.join(f'{t:.2f}' for t in ours)})")
-        print(f"baseline (DuckDB copy, no checks): median {m_base:.2f} s = {args.lines / m_base / 1e6:.2f} M rows/s")
+        print(
+            f"validated load (obeya): median {m_ours:.2f} s = {args.lines / m_ours / 1e6:.2f} M rows/s "
+            f"(runs: {', '.join(f'{t:.2f}' for t in ours)})"
+        )
+        print(
+            f"baseline (DuckDB copy, no checks): median {m_base:.2f} s = {args.lines / m_base / 1e6:.2f} M rows/s"
+        )
         print(f"ratio obeya/baseline: {m_ours / m_base:.2f}x; peak RSS {peak_gib:.2f} GiB")
 
 
