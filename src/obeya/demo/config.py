@@ -8,6 +8,7 @@ Days are counted as integers since 1970-01-01, the way Arrow stores ``date32``.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,12 +17,32 @@ import numpy.typing as npt
 
 from obeya.errors import ConfigError
 
-__all__ = ["MAX_SITES", "Calendar", "DemoConfig", "day_number", "from_day_number"]
+__all__ = [
+    "MAX_SITES",
+    "Calendar",
+    "DemoConfig",
+    "as_floats",
+    "as_ints",
+    "day_number",
+    "from_day_number",
+    "stream",
+]
 
 MAX_SITES = 8
 _EPOCH = date(1970, 1, 1).toordinal()
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def as_ints(values: object) -> IntArray:
+    """``values`` as an int64 array (no copy when it already is one)."""
+    return np.asarray(values, dtype=np.int64)
+
+
+def as_floats(values: object) -> FloatArray:
+    """``values`` as a float64 array (no copy when it already is one)."""
+    return np.asarray(values, dtype=np.float64)
 
 
 def day_number(d: date) -> int:
@@ -32,6 +53,15 @@ def day_number(d: date) -> int:
 def from_day_number(n: int) -> date:
     """The date ``n`` days after 1970-01-01."""
     return date.fromordinal(int(n) + _EPOCH)
+
+
+def stream(seed: int, name: str, *extra: int) -> np.random.Generator:
+    """An independent random stream for one part of the company (and one chunk of it).
+
+    Each part draws from its own stream, so changing how one table is made never
+    shifts the random numbers of another.
+    """
+    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode()), *extra]))
 
 
 def _check_int(name: str, value: object, low: int, high: int, why: str) -> None:
@@ -67,10 +97,14 @@ class DemoConfig:
     def __post_init__(self) -> None:
         _check_int("seed", self.seed, 0, 2**63 - 1, "use a non-negative seed")
         _check_int(
-            "sites", self.sites, 2, MAX_SITES, f"the demo has a plant, a DC and up to {MAX_SITES} sites"
+            "sites",
+            self.sites,
+            2,
+            MAX_SITES,
+            f"the demo has a plant, a DC and up to {MAX_SITES} sites",
         )
-        _check_int("skus", self.skus, 30, 50_000, "the stories need at least 3 families of 10 SKUs")
-        _check_int("customers", self.customers, 10, 1_000_000, "use at least 10 customers")
+        _check_int("skus", self.skus, 30, 5_000, "the stories need at least 3 families of 10 SKUs")
+        _check_int("customers", self.customers, 10, 100_000, "use at least 10 customers")
         _check_int("suppliers", self.suppliers, 3, 999, "the demo has 3 supplier categories")
         _check_int("years", self.years, 1, 10, "the demo covers 1 to 10 years")
         _check_int("order_lines", self.order_lines, 1_000, 50_000_000, "grow big with scale")
@@ -162,6 +196,13 @@ class Calendar:
     def periods(self) -> list[str]:
         """The months of the window as 'YYYY-MM'."""
         return [f"{k // 12 + 1970:04d}-{k % 12 + 1:02d}" for k in self.month_keys.tolist()]
+
+    @property
+    def month_starts(self) -> IntArray:
+        """Day number of the first day of each month of the window."""
+        return as_ints(
+            self.month_keys.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        )
 
     @property
     def year2_start(self) -> date:
