@@ -12,7 +12,14 @@ from typing import Annotated
 
 import pyarrow as pa
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from obeya.cli.data import WarehouseOption, table_summary
 from obeya.cli.output import OutputFormat, err, out, print_rows
@@ -43,7 +50,7 @@ def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
         console=err,
         transient=False,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def advance(table: str, done: int, total: int) -> None:
         if table not in tasks:
