@@ -195,6 +195,24 @@ def _key_match(table: str, staged: str, key: tuple[str, ...]) -> str:
     return " AND ".join(f"{table}.{quote(k)} = {staged}.{quote(k)}" for k in key)
 
 
+def _logged(st: StagedTable, replaced: int, checksums: dict[str, str]) -> TableLoad:
+    name = st.table.name
+    return TableLoad(name, st.source.files, st.rows, st.rows - replaced, replaced, checksums[name])
+
+
+def _log_row(report: LoadReport, entry: TableLoad) -> list[object]:
+    """One load-log row, in the column order of the load log table."""
+    return [
+        report.load_id,
+        report.loaded_at,
+        entry.source,
+        entry.table,
+        entry.inserted,
+        entry.replaced,
+        entry.checksum,
+    ]
+
+
 def _write_duckdb(
     warehouse: Warehouse, staged: list[StagedTable], checksums: dict[str, str], report: LoadReport
 ) -> list[TableLoad]:
@@ -217,20 +235,9 @@ def _write_duckdb(
                     ).fetchall()[0][0]
                 )
             con.execute(f"INSERT INTO main.{t.name} ({cols}) SELECT {cols} FROM {st.name}")
-            entry = TableLoad(
-                t.name, st.source.files, st.rows, st.rows - replaced, replaced, checksums[t.name]
-            )
+            entry = _logged(st, replaced, checksums)
             con.execute(
-                f"INSERT INTO {LOAD_LOG} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    report.load_id,
-                    report.loaded_at,
-                    entry.source,
-                    entry.table,
-                    entry.inserted,
-                    entry.replaced,
-                    entry.checksum,
-                ],
+                f"INSERT INTO {LOAD_LOG} VALUES (?, ?, ?, ?, ?, ?, ?)", _log_row(report, entry)
             )
             done.append(entry)
     return done
@@ -259,20 +266,10 @@ def _write_postgres(
             cur.execute(f"DELETE FROM {t.name} USING {tmp} WHERE {_key_match(t.name, tmp, t.key)}")
             replaced = max(int(cur.rowcount), 0)
             cur.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM {tmp}")
-            entry = TableLoad(
-                t.name, st.source.files, st.rows, st.rows - replaced, replaced, checksums[t.name]
-            )
+            entry = _logged(st, replaced, checksums)
             cur.execute(
                 f"INSERT INTO {LOAD_LOG} VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    report.load_id,
-                    report.loaded_at,
-                    entry.source,
-                    entry.table,
-                    entry.inserted,
-                    entry.replaced,
-                    entry.checksum,
-                ],
+                _log_row(report, entry),
             )
             done.append(entry)
     return done
