@@ -15,6 +15,9 @@ import typer
 from obeya.cli import data, demo
 from obeya.cli import finance as finance_cli
 from obeya.cli import inventory as inventory_cli
+from obeya.cli import planning as planning_cli
+from obeya.cli import quality as quality_cli
+from obeya.cli import review as review_cli
 from obeya.cli import web as web_cli
 from obeya.cli.output import err
 from obeya.errors import LoadRefused, ObeyaError
@@ -47,6 +50,9 @@ demo.register(app)
 finance_cli.register(app)
 inventory_cli.register(app)
 web_cli.register(app)
+planning_cli.register(app)
+quality_cli.register(app)
+review_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

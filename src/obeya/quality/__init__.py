@@ -25,6 +25,7 @@ from obeya.quality.charts import (
     xbar_s_chart,
 )
 from obeya.quality.constants import ControlConstants, c4, control_constants, d2, d3
+from obeya.quality.csv_input import read_measurements_csv
 from obeya.quality.flow import (
     ActivityStats,
     CycleEfficiency,
@@ -39,6 +40,17 @@ from obeya.quality.flow import (
     analyse_flow,
     directly_follows_graph,
 )
+from obeya.quality.from_warehouse import (
+    Characteristic,
+    InspectionCut,
+    ParetoBy,
+    SubgroupGrain,
+    characteristic_samples,
+    inspection_categories,
+    inspection_subgroups,
+    process_event_log,
+    read_characteristic,
+)
 from obeya.quality.kaizen import (
     Better,
     Counts,
@@ -50,8 +62,22 @@ from obeya.quality.kaizen import (
     compare_rates,
     verify_improvement,
 )
+from obeya.quality.kaizen_measure import KaizenMeasurement, VerifyTest, Window, measure_change
+from obeya.quality.lead_times import lead_times
 from obeya.quality.pareto import Dpmo, Pareto, ParetoRow, dpmo, pareto
 from obeya.quality.plot import dfg_chart_spec, spc_chart_spec, to_png, to_svg
+from obeya.quality.register import (
+    KaizenMethod,
+    KaizenProject,
+    KaizenStatus,
+    Verification,
+    add_project,
+    ensure_kaizen_tables,
+    get_project,
+    latest_verifications,
+    list_projects,
+    verify_project,
+)
 from obeya.quality.results import (
     ChartKind,
     ControlChart,
@@ -62,6 +88,15 @@ from obeya.quality.results import (
     Statistic,
 )
 from obeya.quality.rules import Pattern, Rule, RuleSet, rule_masks, rules_of
+from obeya.quality.selection import parse_exclude, parse_phase1, subgroup_labels
+from obeya.quality.summary import (
+    capability_method_text,
+    capability_rows,
+    chart_heading,
+    limit_rows,
+    signal_lines,
+    verification_sentence,
+)
 from obeya.quality.timeweighted import cusum_chart, ewma_chart
 from obeya.quality.xes import read_xes
 
@@ -70,6 +105,7 @@ __all__ = [
     "Better",
     "Capability",
     "CapabilityMethod",
+    "Characteristic",
     "ChartKind",
     "ControlChart",
     "ControlConstants",
@@ -82,10 +118,16 @@ __all__ = [
     "EventLogColumns",
     "FlowAnalysis",
     "Improvement",
+    "InspectionCut",
+    "KaizenMeasurement",
+    "KaizenMethod",
+    "KaizenProject",
+    "KaizenStatus",
     "KpiKind",
     "Normality",
     "Panel",
     "Pareto",
+    "ParetoBy",
     "ParetoRow",
     "Pattern",
     "Phase",
@@ -96,16 +138,25 @@ __all__ = [
     "Signal",
     "SignificanceTest",
     "Statistic",
+    "SubgroupGrain",
     "Throughput",
     "Transition",
     "Variant",
+    "Verification",
+    "VerifyTest",
+    "Window",
     "WithinMethod",
     "XbarRBatch",
+    "add_project",
     "analyse_flow",
     "anderson_darling",
     "c4",
     "c_chart",
     "capability",
+    "capability_method_text",
+    "capability_rows",
+    "characteristic_samples",
+    "chart_heading",
     "compare_distributions",
     "compare_means",
     "compare_rates",
@@ -116,19 +167,37 @@ __all__ = [
     "dfg_chart_spec",
     "directly_follows_graph",
     "dpmo",
+    "ensure_kaizen_tables",
     "ewma_chart",
+    "get_project",
     "imr_chart",
+    "inspection_categories",
+    "inspection_subgroups",
+    "latest_verifications",
+    "lead_times",
+    "limit_rows",
+    "list_projects",
+    "measure_change",
     "np_chart",
     "p_chart",
     "pareto",
+    "parse_exclude",
+    "parse_phase1",
+    "process_event_log",
+    "read_characteristic",
+    "read_measurements_csv",
     "read_xes",
     "rule_masks",
     "rules_of",
+    "signal_lines",
     "spc_chart_spec",
+    "subgroup_labels",
     "to_png",
     "to_svg",
     "u_chart",
+    "verification_sentence",
     "verify_improvement",
+    "verify_project",
     "xbar_r_batch",
     "xbar_r_chart",
     "xbar_s_chart",

@@ -1,0 +1,351 @@
+"""Alert rules in YAML: channels, conditions, and where each one is written.
+
+A rules file (see ``docs/alerts.md``)::
+
+    version: 1
+    base_url: https://obeya.example.com      # links in alerts point here
+    channels:
+      ops-mail:
+        type: email
+        host: smtp.example.com
+        port: 587
+        starttls: true
+        username_env: OBEYA_SMTP_USER          # the names of environment variables,
+        password_env: OBEYA_SMTP_PASSWORD      # never the secrets themselves
+        sender: obeya@example.com
+        to: [ops@example.com]
+      ops-hook:
+        type: webhook
+        url: https://hooks.example.com/obeya
+        headers_env: {Authorization: OBEYA_HOOK_AUTH}
+    rules:
+      - id: otd-red-by-site
+        kind: kpi_red
+        kpis: [otd, otif]
+        by: site
+        channels: [ops-mail, ops-hook]
+
+Checking runs in three stages: the YAML (syntax, duplicate keys), the schema
+(Pydantic, frozen models, unknown keys refused) and the semantic rules (ids unique,
+channels defined, a secret never written inline). Every problem of a file is
+reported at once, each as ``file:line: where: what is wrong``, in one
+:class:`~obeya.errors.SpecError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from obeya.errors import ConfigError, SpecError
+from obeya.metrics import Dimension
+
+__all__ = [
+    "AlertKind",
+    "AlertRules",
+    "Channel",
+    "ChannelKind",
+    "EmailChannel",
+    "KpiRedRule",
+    "Rule",
+    "RulesFile",
+    "SpcSignalRule",
+    "StockoutWithinRule",
+    "SupplierOtdBelowRule",
+    "WebhookChannel",
+    "load_rules",
+    "parse_rules",
+]
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
+Address = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
+Loc = tuple[str | int, ...]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AlertKind(StrEnum):
+    """The conditions a rule can watch."""
+
+    KPI_RED = "kpi_red"  # a KPI's status is red (company-wide or for a member)
+    SPC_SIGNAL = "spc_signal"  # a characteristic signals on its control chart
+    STOCKOUT_WITHIN = "stockout_within"  # projected to run out within N weeks
+    SUPPLIER_OTD_BELOW = "supplier_otd_below"  # a supplier's on-time delivery below a level
+
+
+class ChannelKind(StrEnum):
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+
+
+class EmailChannel(_Frozen):
+    """SMTP delivery; credentials come from the environment variables named here."""
+
+    type: Literal[ChannelKind.EMAIL]
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username_env: EnvName | None = None
+    password_env: EnvName | None = None
+    sender: Address
+    to: tuple[Address, ...] = Field(min_length=1)
+    subject_prefix: str = "[obeya]"
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+
+
+class WebhookChannel(_Frozen):
+    """An HTTP POST of the alert as JSON; header values come from environment variables."""
+
+    type: Literal[ChannelKind.WEBHOOK]
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+    headers_env: dict[str, EnvName] = Field(default_factory=dict)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+
+
+Channel = Annotated[EmailChannel | WebhookChannel, Field(discriminator="type")]
+
+
+class _RuleBase(_Frozen):
+    id: Identifier
+    channels: tuple[Identifier, ...] = Field(min_length=1)
+    description: str = ""
+
+
+class KpiRedRule(_RuleBase):
+    """Red status of KPIs in the period holding the latest data (to date)."""
+
+    kind: Literal[AlertKind.KPI_RED]
+    kpis: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], ...] = Field(
+        min_length=1
+    )
+    by: Dimension | None = None
+    grain: Literal["week", "month"] = "month"
+
+
+class SpcSignalRule(_RuleBase):
+    """Signals in the last ``within_days`` days, against limits from a year earlier."""
+
+    kind: Literal[AlertKind.SPC_SIGNAL]
+    characteristics: tuple[str, ...] = ()  # empty: every characteristic
+    within_days: int = Field(default=7, ge=1, le=366)
+    reference_weeks: int = Field(default=13, ge=2, le=104)
+
+
+class StockoutWithinRule(_RuleBase):
+    """Series projected to run out within ``weeks`` weeks (per site, or per SKU x site)."""
+
+    kind: Literal[AlertKind.STOCKOUT_WITHIN]
+    weeks: int = Field(ge=1, le=52)
+    per: Literal["site", "item"] = "site"
+    min_revenue_at_risk: float = Field(default=0.0, ge=0)
+    sites: tuple[str, ...] = ()
+
+
+class SupplierOtdBelowRule(_RuleBase):
+    """Suppliers whose on-time delivery in the latest period is below ``level``."""
+
+    kind: Literal[AlertKind.SUPPLIER_OTD_BELOW]
+    level: float = Field(gt=0, le=1)
+    grain: Literal["week", "month"] = "month"
+    min_lines: int = Field(default=1, ge=1)
+    suppliers: tuple[str, ...] = ()
+
+
+Rule = Annotated[
+    KpiRedRule | SpcSignalRule | StockoutWithinRule | SupplierOtdBelowRule,
+    Field(discriminator="kind"),
+]
+
+
+class RulesFile(_Frozen):
+    version: Literal[1] = 1
+    base_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    channels: dict[Identifier, Channel] = Field(min_length=1)
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    """A checked rules file and the line of every rule (for messages)."""
+
+    spec: RulesFile
+    source: str
+    lines: Mapping[str, int]
+
+    def where(self, rule_id: str) -> str:
+        line = self.lines.get(rule_id)
+        return f"{self.source}:{line}" if line is not None else self.source
+
+    def rule(
+        self, rule_id: str
+    ) -> KpiRedRule | SpcSignalRule | StockoutWithinRule | SupplierOtdBelowRule:
+        for r in self.spec.rules:
+            if r.id == rule_id:
+                return r
+        raise ConfigError(f"no rule {rule_id!r} in {self.source}")
+
+
+# ------------------------------------------------------------------ loading
+
+
+def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int], dups: list[Loc]) -> None:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                dups.append((*loc, key))
+            seen.add(key)
+            _index(value_node, (*loc, key), lines, dups)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*loc, i), lines, dups)
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> Loc:
+    """The part of a Pydantic error location that walks the document: union tags are
+    dropped, a missing or unknown last key is kept (the message is about it)."""
+    out: list[str | int] = []
+    here = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(here, dict) and part in here:
+            out.append(str(part))
+            here = here[part]
+        elif isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
+            out.append(part)
+            here = here[part]
+        elif isinstance(here, dict) and last:
+            out.append(str(part))
+        elif not isinstance(here, dict):
+            break
+    return tuple(out)
+
+
+def _line(lines: Mapping[Loc, int], loc: Loc) -> int | None:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def _describe(data: Any, loc: Loc) -> str:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = data.get("rules") if isinstance(data, dict) else None
+        rid = (
+            rules[loc[1]].get("id")
+            if isinstance(rules, list) and isinstance(rules[loc[1]], dict)
+            else None
+        )
+        head = f"rule {rid!r}" if rid else f"rule #{loc[1] + 1}"
+        return ".".join([head, *(str(p) for p in loc[2:])])
+    if len(loc) >= 2 and loc[0] == "channels":
+        return ".".join([f"channel {loc[1]!r}", *(str(p) for p in loc[2:])])
+    return ".".join(str(p) for p in loc)
+
+
+def _semantic(spec: RulesFile) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(spec.rules):  # a handful of rules
+        if rule.id in seen:
+            problems.append(
+                (
+                    ("rules", i, "id"),
+                    f"id {rule.id!r} is used by rule #{seen[rule.id] + 1} too; ids must be unique",
+                )
+            )
+        seen.setdefault(rule.id, i)
+        for j, name in enumerate(rule.channels):
+            if name not in spec.channels:
+                known = ", ".join(sorted(spec.channels))
+                problems.append(
+                    (
+                        ("rules", i, "channels", j),
+                        f"channel {name!r} is not defined under channels (defined: {known})",
+                    )
+                )
+    return problems
+
+
+def parse_rules(
+    data: Any, source: str, lines: Mapping[Loc, int] | None = None, dups: list[Loc] | None = None
+) -> AlertRules:
+    """Validate parsed YAML (``lines`` maps key paths to lines) into :class:`AlertRules`."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}:1: an alert rules file is a mapping with channels and rules")
+    problems: list[tuple[Loc, str]] = [
+        (loc, "duplicate key; each key may appear once") for loc in dups or []
+    ]
+    spec: RulesFile | None = None
+    try:
+        spec = RulesFile.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (not allowed here); check the spelling or remove it"
+            elif err["type"] == "missing":
+                msg = "required key is missing; add it"
+            elif err["type"] == "union_tag_invalid":
+                ctx = err.get("ctx") or {}
+                codes = ChannelKind if err["loc"][:1] == ("channels",) else AlertKind
+                msg = (
+                    f"{ctx.get('discriminator', 'kind')} {ctx.get('tag')!r} is not known; "
+                    f"use one of {', '.join(c.value for c in codes)}"
+                )
+            elif not isinstance(err.get("input"), dict | list):
+                msg += f" (got {err.get('input')!r})"
+            problems.append((_data_loc(data, tuple(err["loc"])), msg))
+    if spec is not None:
+        problems += _semantic(spec)
+    if problems:
+        problems.sort(key=lambda p: _line(lines, p[0]) or 0)
+        out = []
+        for loc, msg in problems:
+            line = _line(lines, loc)
+            where = f"{source}:{line}" if line is not None else source
+            name = _describe(data, loc)
+            out.append(f"{where}: {name}: {msg}" if name else f"{where}: {msg}")
+        head = f"alert rules {source} have {len(out)} problem{'s' if len(out) != 1 else ''}"
+        raise SpecError("\n".join([head, *out]))
+    assert spec is not None
+    rule_lines = {r.id: lines.get(("rules", i), 0) for i, r in enumerate(spec.rules)}
+    return AlertRules(spec, source, rule_lines)
+
+
+def load_rules(path: str | Path) -> AlertRules:
+    """Read and check an alert rules file (see the module doc)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the alert rules {p}: {exc.strerror}; check the path"
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
+        raise SpecError(
+            f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}; fix the syntax"
+        ) from None
+    lines: dict[Loc, int] = {}
+    dups: list[Loc] = []
+    if node is not None:
+        _index(node, (), lines, dups)
+    return parse_rules(data, str(p), lines, dups)

@@ -1,0 +1,416 @@
+"""Compiling measures to Ibis: one aggregation query per group of measures.
+
+Measures that read the same source by the same attribution date (and, for the
+special kinds, the same entity or snapshot rule) share one query: a single scan that
+groups rows by period and the requested dimensions and computes every measure of the
+group as a filtered aggregate. Only the aggregated rows leave the database.
+
+Each measure kind is one function here:
+
+- ``aggregate``/``percentile``: ``agg(expr) FILTER (WHERE filter)`` per period;
+- ``entity_count``: rows are first grouped by the entity (an order); its date is the
+  latest (or earliest) row date, its dimensions the smallest member (so an order
+  counts once however it is cut), ``every`` must hold on all its rows, and
+  ``none_in`` drops entities with a matching row elsewhere (a return);
+- ``snapshot_latest``: rows at the latest snapshot date of each period, optionally
+  only those with activity in another source in the trailing ``days`` (demand);
+- ``snapshot_mean``: the sum over all snapshot dates of the period divided by the
+  number of snapshot dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import assert_never
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis.backends import BaseBackend
+
+from obeya.metrics.catalog import Catalog, source_columns
+from obeya.metrics.expressions import IbisScope, as_float, compile_ibis, parse, references
+from obeya.metrics.periods import Grain, truncate
+from obeya.metrics.spec import (
+    Aggregation,
+    Dimension,
+    EntityDate,
+    MeasureKind,
+    MeasureSpec,
+    NoneIn,
+    RecentActivity,
+    SourceSpec,
+)
+
+__all__ = [
+    "PERIOD",
+    "ROWS",
+    "MeasureGroup",
+    "QueryPlan",
+    "build_query",
+    "group_measures",
+    "measure_dims_ok",
+    "run_groups",
+]
+
+PERIOD = "period_start"
+ROWS = "__rows"  # rows behind each aggregated row: 0 or absent means no data
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """Everything a query needs besides its measures."""
+
+    backend: BaseBackend
+    catalog: Catalog
+    grain: Grain
+    as_of: date
+    since: date | None  # rows attributed before this date are not read
+    dims: tuple[Dimension, ...] = ()
+    filters: Mapping[Dimension, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MeasureGroup:
+    """Measures computed by one query."""
+
+    kind: MeasureKind
+    source: str
+    date: str
+    measures: tuple[MeasureSpec, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.measures)
+
+
+def _group_key(m: MeasureSpec) -> tuple[object, ...]:
+    match m.kind:
+        case MeasureKind.AGGREGATE | MeasureKind.PERCENTILE:
+            return ("rows", m.source, m.date)
+        case MeasureKind.ENTITY_COUNT:
+            return ("entity", m.source, m.date, m.entity, m.entity_date)
+        case MeasureKind.SNAPSHOT_LATEST:
+            return ("latest", m.source, m.date, m.recent.model_dump_json() if m.recent else None)
+        case MeasureKind.SNAPSHOT_MEAN:
+            return ("mean", m.source, m.date)
+        case _:
+            assert_never(m.kind)
+
+
+def group_measures(measures: Iterable[MeasureSpec]) -> list[MeasureGroup]:
+    """Measures grouped so that each group is one query, in first-seen order."""
+    groups: dict[tuple[object, ...], list[MeasureSpec]] = {}
+    for m in measures:
+        bucket = groups.setdefault(_group_key(m), [])
+        if m not in bucket:
+            bucket.append(m)
+    return [MeasureGroup(ms[0].kind, ms[0].source, ms[0].date, tuple(ms)) for ms in groups.values()]
+
+
+# ------------------------------------------------------------------------ relations
+
+
+def _joins_needed(source: SourceSpec, texts: Iterable[str | None]) -> dict[str, set[str]]:
+    """Join name -> joined columns read by the expressions."""
+    needed: dict[str, set[str]] = {}
+    names = {j.name for j in source.joins}
+    for text in texts:
+        if text is None:
+            continue
+        for qualifier, column in references(parse(text)):
+            if qualifier is not None and qualifier in names:
+                needed.setdefault(qualifier, set()).add(column)
+    return needed
+
+
+def _relation(backend: BaseBackend, source: SourceSpec, needed: Mapping[str, set[str]]) -> ir.Table:
+    """The source table with the lookup joins the expressions need."""
+    t = backend.table(source.table_name)
+    for join in source.joins:
+        if join.name not in needed:
+            continue
+        r = backend.table(join.table)
+        right_keys = list(join.keys.values())
+        if join.first_by:
+            # rank only the rows the source can match (a few returns among many lines)
+            base = backend.table(source.table_name)
+            wanted = base.select(
+                **{f"__want{i}": base[k] for i, k in enumerate(join.keys)}
+            ).distinct()
+            r = r.semi_join(
+                wanted, [r[k] == wanted[f"__want{i}"] for i, k in enumerate(right_keys)]
+            )
+            rank = ibis.row_number().over(
+                group_by=[r[k] for k in right_keys], order_by=[r[c] for c in join.first_by]
+            )
+            r = r.mutate(__rank=rank).filter(lambda x: x["__rank"] == 0)
+        key_names = [f"{join.name}__key{i}" for i in range(len(right_keys))]
+        selection = {name: r[k] for name, k in zip(key_names, right_keys, strict=True)}
+        selection |= {f"{join.name}__{c}": r[c] for c in sorted(needed[join.name])}
+        r = r.select(**selection)
+        predicates = [t[left] == r[name] for left, name in zip(join.keys, key_names, strict=True)]
+        t = t.left_join(r, predicates).drop(*key_names)
+    return t
+
+
+@dataclass
+class _Source:
+    """A source's relation with the expressions of one query compiled over it."""
+
+    plan: QueryPlan
+    spec: SourceSpec
+    table: ir.Table
+
+    @classmethod
+    def open(
+        cls, plan: QueryPlan, source_id: str, texts: Sequence[str | None], *, cut: bool = True
+    ) -> _Source:
+        """The source with the joins ``texts`` need, and its dimensions' when ``cut``."""
+        spec = plan.catalog.source(source_id)
+        cuts = (*plan.dims, *plan.filters) if cut else ()
+        dim_texts = [spec.dimensions.get(d) for d in cuts]
+        needed = _joins_needed(spec, [spec.filter, *texts, *dim_texts])
+        return cls(plan, spec, _relation(plan.backend, spec, needed))
+
+    def scope(self, table: ir.Table | None = None) -> IbisScope:
+        return IbisScope(
+            table if table is not None else self.table,
+            source_columns(self.spec),
+            self.plan.as_of,
+            self.plan.catalog.factors(),
+        )
+
+    def expr(self, text: str, table: ir.Table | None = None) -> ir.Value:
+        return compile_ibis(parse(text), self.scope(table))
+
+    def dims(self, table: ir.Table, which: Iterable[Dimension]) -> dict[str, ir.Value]:
+        return {d.value: self.expr(self.spec.dimensions[d], table).cast("string") for d in which}
+
+    def row_filters(self, table: ir.Table, with_dims: bool = True) -> list[ir.BooleanValue]:
+        preds: list[ir.BooleanValue] = []
+        if self.spec.filter:
+            preds.append(self.expr(self.spec.filter, table))  # type: ignore[arg-type]
+        if with_dims:
+            for dim, values in self.plan.filters.items():
+                preds.append(self.dims(table, [dim])[dim.value].isin(list(values)))
+        return preds
+
+    def dated(self, table: ir.Table, date_text: str, since: date | None) -> list[ir.BooleanValue]:
+        day = self.expr(date_text, table)
+        preds = [day.notnull(), day <= ibis.literal(self.plan.as_of, type="date")]  # type: ignore[operator]
+        if since is not None:
+            preds.append(day >= ibis.literal(since, type="date"))  # type: ignore[operator]
+        return preds  # type: ignore[return-value]
+
+
+def _aggregate(src: _Source, table: ir.Table, m: MeasureSpec) -> ir.Value:
+    where = src.expr(m.filter, table) if m.filter else None
+    if m.kind is MeasureKind.PERCENTILE:
+        assert m.expr is not None
+        assert m.quantile is not None
+        return as_float(src.expr(m.expr, table).quantile(m.quantile, where=where))  # type: ignore[attr-defined]
+    if m.agg is Aggregation.COUNT:
+        return as_float(table.count(where=where))  # type: ignore[arg-type]
+    assert m.expr is not None
+    value = src.expr(m.expr, table)
+    match m.agg:
+        case Aggregation.SUM:
+            return as_float(value.sum(where=where))  # type: ignore[attr-defined]
+        case Aggregation.MIN:
+            return as_float(value.min(where=where))  # type: ignore[attr-defined]
+        case Aggregation.MAX:
+            return as_float(value.max(where=where))  # type: ignore[attr-defined]
+        case _:
+            assert_never(m.agg)
+
+
+# ------------------------------------------------------------------------ the kinds
+
+
+def _rows_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
+    texts = [group.date] + [t for m in group.measures for t in (m.expr, m.filter)]
+    src = _Source.open(plan, group.source, texts)
+    t = src.table
+    t = t.filter(*src.row_filters(t), *src.dated(t, group.date, plan.since))
+    keys = {PERIOD: truncate(src.expr(group.date, t), plan.grain)} | src.dims(t, plan.dims)  # type: ignore[arg-type]
+    aggs = {m.id: _aggregate(src, t, m) for m in group.measures}
+    return t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+
+
+def _entity_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
+    first = group.measures[0]
+    assert first.entity is not None
+    texts = [group.date] + [m.every for m in group.measures]
+    src = _Source.open(plan, group.source, texts)
+    t = src.table
+    t = t.filter(*src.row_filters(t, with_dims=False))
+    day = src.expr(group.date, t)
+    entity_day = day.max() if first.entity_date is EntityDate.MAX else day.min()  # type: ignore[attr-defined]
+    dims = list(dict.fromkeys([*plan.dims, *plan.filters]))
+    aggs: dict[str, ir.Value] = {"__date": entity_day}
+    aggs |= {name: value.min() for name, value in src.dims(t, dims).items()}  # type: ignore[attr-defined]
+    for m in group.measures:
+        if m.every is not None:
+            ok = ibis.ifelse(src.expr(m.every, t), 1, 0)  # type: ignore[arg-type]
+            aggs[f"__ok_{m.id}"] = ok.min()  # type: ignore[attr-defined]
+    entities = t.group_by(__entity=t[first.entity]).aggregate(**aggs)
+
+    links = {
+        m.none_in.model_dump_json(): m.none_in for m in group.measures if m.none_in is not None
+    }
+    flags = {key: f"__hit{i}" for i, key in enumerate(links)}
+    for key, link in links.items():
+        entities = _mark_matches(plan, entities, link, flags[key])
+    preds = [
+        entities["__date"].notnull(),
+        entities["__date"] <= ibis.literal(plan.as_of, type="date"),
+    ]
+    if plan.since is not None:
+        preds.append(entities["__date"] >= ibis.literal(plan.since, type="date"))
+    preds += [entities[d.value].isin(list(v)) for d, v in plan.filters.items()]
+    entities = entities.filter(*preds)
+    counts: dict[str, ir.Value] = {}
+    for m in group.measures:
+        conds = []
+        if m.every is not None:
+            conds.append(entities[f"__ok_{m.id}"] == 1)
+        if m.none_in is not None:
+            conds.append(~entities[flags[m.none_in.model_dump_json()]])
+        where = ibis.and_(*conds) if conds else None
+        counts[m.id] = as_float(entities.count(where=where))
+    counts[ROWS] = entities.count()
+    keys = {PERIOD: truncate(entities["__date"], plan.grain)} | {
+        d.value: entities[d.value] for d in plan.dims
+    }
+    return entities.group_by(**keys).aggregate(**counts)
+
+
+def _mark_matches(plan: QueryPlan, entities: ir.Table, link: NoneIn, flag: str) -> ir.Table:
+    """Add a boolean column: the entity has a row in ``link.source`` up to as_of."""
+    other = _Source.open(plan, link.source, [link.date], cut=False)
+    o = other.table
+    o = o.filter(*other.row_filters(o, with_dims=False), *other.dated(o, link.date, None))
+    (entity_col, other_col), *rest = link.keys.items()
+    if rest:  # entities are keyed by one column; extra keys cannot be matched
+        msg = "none_in matches an entity by one column"
+        raise AssertionError(msg)
+    del entity_col
+    hits = o.select(__match=o[other_col]).distinct().mutate(**{flag: ibis.literal(True)})
+    joined = entities.left_join(hits, entities["__entity"] == hits["__match"]).drop("__match")
+    return joined.mutate(**{flag: joined[flag].fill_null(False)})
+
+
+def _snapshot_rows(plan: QueryPlan, group: MeasureGroup) -> tuple[_Source, ir.Table]:
+    texts = [group.date] + [t for m in group.measures for t in (m.expr, m.filter)]
+    src = _Source.open(plan, group.source, texts)
+    t = src.table
+    t = t.filter(*src.row_filters(t), *src.dated(t, group.date, plan.since))
+    day = src.expr(group.date, t)
+    t = t.mutate(**{PERIOD: truncate(day, plan.grain), "__date": day})  # type: ignore[arg-type]
+    return src, t
+
+
+def _latest_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
+    src, t = _snapshot_rows(plan, group)
+    latest = t.group_by(__p=t[PERIOD]).aggregate(__latest=t["__date"].max())
+    t = t.join(latest, [t[PERIOD] == latest["__p"], t["__date"] == latest["__latest"]]).drop(
+        "__p", "__latest"
+    )
+    recent = group.measures[0].recent
+    if recent is not None:
+        t = _with_recent_activity(plan, t, recent)
+    keys = {PERIOD: t[PERIOD]} | src.dims(t, plan.dims)
+    aggs = {m.id: _aggregate(src, t, m) for m in group.measures}
+    return t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+
+
+def _with_recent_activity(plan: QueryPlan, t: ir.Table, recent: RecentActivity) -> ir.Table:
+    """Keep rows with activity in ``recent.source`` in the ``days`` up to their date."""
+    other = _Source.open(plan, recent.source, [recent.date], cut=False)
+    o = other.table
+    since = (
+        None
+        if plan.since is None
+        else ibis.literal(plan.since, type="date") - ibis.interval(days=recent.days)
+    )
+    day = other.expr(recent.date, o)
+    preds = [
+        *other.row_filters(o, with_dims=False),
+        day.notnull(),
+        day <= ibis.literal(plan.as_of, type="date"),
+    ]  # type: ignore[operator]
+    if since is not None:
+        preds.append(day >= since)  # type: ignore[operator]
+    o = o.filter(*preds)
+    # Activity is summarised per key and month (first and last day with activity):
+    # a month inside the window counts if it has any activity, the month holding the
+    # snapshot date if its first day with activity is on or before it, the month
+    # holding the window's start if its last day is after that start. With a window
+    # of 31 days or more no month holds both ends, so the test is exact; a shorter
+    # window keeps every day.
+    names = [f"__r{i}" for i in range(len(recent.keys))]
+    keys = {n: o[c] for n, c in zip(names, recent.keys.values(), strict=True)}
+    day = other.expr(recent.date, o)
+    bucket = truncate(day, Grain.MONTH if recent.days >= 31 else Grain.DAY)  # type: ignore[arg-type]
+    activity = o.group_by(**keys, __bucket=bucket).aggregate(
+        __first=day.min(),  # type: ignore[attr-defined]
+        __last=day.max(),  # type: ignore[attr-defined]
+    )
+    window = ibis.interval(days=recent.days)
+    predicates = [t[left] == activity[n] for left, n in zip(recent.keys, names, strict=True)]
+    predicates += [activity["__first"] <= t["__date"], activity["__last"] > t["__date"] - window]
+    return t.semi_join(activity, predicates)
+
+
+def _mean_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
+    src, t = _snapshot_rows(plan, group)
+    counts = t.group_by(__p=t[PERIOD]).aggregate(__n=t["__date"].nunique())
+    keys = {PERIOD: t[PERIOD]} | src.dims(t, plan.dims)
+    aggs = {m.id: _aggregate(src, t, m) for m in group.measures}
+    sums = t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+    joined = sums.join(counts, sums[PERIOD] == counts["__p"])
+    return joined.mutate(
+        **{m.id: joined[m.id] / as_float(joined["__n"]) for m in group.measures}
+    ).drop("__p", "__n")
+
+
+def build_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
+    """The Ibis expression of one group: ``period_start``, the dimensions, the measures."""
+    match group.kind:
+        case MeasureKind.AGGREGATE | MeasureKind.PERCENTILE:
+            query = _rows_query(plan, group)
+        case MeasureKind.ENTITY_COUNT:
+            query = _entity_query(plan, group)
+        case MeasureKind.SNAPSHOT_LATEST:
+            query = _latest_query(plan, group)
+        case MeasureKind.SNAPSHOT_MEAN:
+            query = _mean_query(plan, group)
+        case _:
+            assert_never(group.kind)
+    columns = [PERIOD, *(d.value for d in plan.dims), *group.ids, ROWS]
+    return query.select(*columns)
+
+
+def run_groups(plan: QueryPlan, groups: Sequence[MeasureGroup]) -> list[pa.Table]:
+    """Run each group's query; Arrow tables with date32 periods and string dimensions."""
+    out: list[pa.Table] = []
+    for group in groups:
+        table = build_query(plan, group).to_pyarrow()
+        out.append(_normalise(table, plan.dims, group.ids))
+    return out
+
+
+def _normalise(table: pa.Table, dims: Sequence[Dimension], ids: Sequence[str]) -> pa.Table:
+    fields = [pa.field(PERIOD, pa.date32())]
+    fields += [pa.field(d.value, pa.string()) for d in dims]
+    fields += [pa.field(i, pa.float64()) for i in (*ids, ROWS)]
+    return table.select([f.name for f in fields]).cast(pa.schema(fields))
+
+
+def measure_dims_ok(catalog: Catalog, measure: MeasureSpec, dims: Iterable[Dimension]) -> bool:
+    """The measure's source defines every one of ``dims``."""
+    source = catalog.sources[measure.source]
+    return all(d in source.dimensions for d in dims)

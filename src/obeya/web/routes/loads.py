@@ -1,0 +1,178 @@
+"""Data loads: the load log, and (admins) uploading files through the same loader as
+``obeya load``: every rule checked first, every problem shown as
+``file:row:column: value: rule``, nothing written when any row is refused."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import HTMLResponse
+
+from obeya.errors import LoadRefused
+from obeya.ingest import LoadReport, load, validate
+from obeya.model import TABLES
+from obeya.warehouse import LOAD_LOG
+from obeya.web.auth import Role
+from obeya.web.context import Ctx, require
+from obeya.web.errors import ApiError
+from obeya.web.registry import NavItem, Part
+from obeya.web.render import render
+from obeya.web.routes._common import UtcDatetime, View
+
+__all__ = ["LoadLogEntry", "LoadResult", "part"]
+
+_SUFFIXES = (".csv", ".parquet", ".xlsx", ".csv.gz")
+
+
+class LoadLogEntry(View):
+    load_id: str
+    loaded_at: UtcDatetime
+    table: str
+    rows_inserted: int
+    rows_replaced: int
+    source: str
+    checksum: str
+
+
+class LoadedTable(View):
+    table: str
+    rows: int
+    inserted: int
+    replaced: int
+
+
+class LoadResult(View):
+    load_id: str
+    dry_run: bool
+    rows: int
+    tables: list[LoadedTable]
+    notes: list[str]
+
+
+def _log(ctx: Ctx, limit: int) -> list[LoadLogEntry]:
+    with ctx.state.gate.read() as wh:
+        table = wh.sql_arrow(
+            "SELECT load_id, loaded_at, table_name AS table, rows_inserted, rows_replaced, "
+            f"source, checksum FROM {LOAD_LOG} ORDER BY loaded_at DESC, load_id, table_name LIMIT ?",
+            [limit],
+        )
+    return [LoadLogEntry.model_validate(r) for r in table.to_pylist()]
+
+
+def _file_name(name: str | None) -> str:
+    base = Path(name or "").name
+    lowered = base.lower()
+    suffix = next((s for s in _SUFFIXES if lowered.endswith(s)), None)
+    table = base[: -len(suffix)] if suffix else ""
+    if suffix is None or table not in TABLES:
+        raise ApiError(
+            422,
+            f"file {base!r}: name each file after its table and format, such as "
+            f"order_lines.csv (tables: {', '.join(TABLES)}; formats: {', '.join(_SUFFIXES)})",
+            "invalid_request",
+        )
+    return table + suffix
+
+
+def _save(ctx: Ctx, files: list[UploadFile], folder: Path) -> None:
+    limit = ctx.state.settings.max_upload_mb * 1024 * 1024
+    if not files:
+        raise ApiError(422, "choose at least one file to load", "invalid_request")
+    used = 0
+    seen: set[str] = set()
+    for upload in files:
+        name = _file_name(upload.filename)
+        if name in seen:
+            raise ApiError(422, f"file {name} is given twice", "invalid_request")
+        seen.add(name)
+        with (folder / name).open("wb") as out:
+            while chunk := upload.file.read(1024 * 1024):
+                used += len(chunk)
+                if used > limit:
+                    raise ApiError(
+                        413,
+                        f"the upload is larger than {ctx.state.settings.max_upload_mb} MB "
+                        "(setting max_upload_mb); load large files with `obeya load`",
+                    )
+                out.write(chunk)
+
+
+def run_upload(ctx: Ctx, files: list[UploadFile], dry_run: bool) -> LoadResult:
+    """Save the files in a temporary folder, named after their tables, and load them."""
+    folder = Path(tempfile.mkdtemp(prefix="obeya-upload-"))
+    try:
+        _save(ctx, files, folder)
+        with ctx.state.gate.write() as wh:
+            try:
+                report: LoadReport = validate(wh, [folder]) if dry_run else load(wh, [folder])
+            except LoadRefused as exc:
+                ctx.audit("load.refused", ", ".join(sorted(p.name for p in folder.iterdir())),
+                          f"{exc.total} problems; nothing written")
+                # problems name the uploaded file, not the temporary folder it was saved in
+                prefix = f"{folder}/"
+                problems = [replace(p, file=p.file.replace(prefix, "")) for p in exc.problems]
+                raise LoadRefused(problems, exc.total) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    ctx.state.cache.clear()
+    result = LoadResult(
+        load_id=report.load_id,
+        dry_run=report.dry_run,
+        rows=report.rows,
+        tables=[LoadedTable(table=t.table, rows=t.rows, inserted=t.inserted, replaced=t.replaced)
+                for t in report.tables],
+        notes=list(report.notes),
+    )
+    if not dry_run:
+        ctx.audit(
+            "load",
+            ", ".join(t.table for t in result.tables),
+            f"load {result.load_id}: {result.rows} rows",
+        )
+    return result
+
+
+def part() -> Part:
+    router = APIRouter()
+
+    @router.get("/api/v1/loads", response_model=list[LoadLogEntry], tags=["loads"],
+                summary="The load log, newest first")
+    def api_loads(limit: int = Query(50, ge=1, le=5000),
+                  ctx: Ctx = require(Role.VIEWER)) -> list[LoadLogEntry]:
+        return _log(ctx, limit)
+
+    @router.post("/api/v1/loads", response_model=LoadResult, tags=["loads"],
+                 summary="Load files named after their tables (admin)")
+    def api_load(
+        files: list[UploadFile] = File(..., description="Files named after tables: order_lines.csv, ..."),
+        dry_run: bool = Form(False, description="Only check the files; write nothing."),
+        ctx: Ctx = require(Role.ADMIN),
+    ) -> LoadResult:
+        return run_upload(ctx, files, dry_run)
+
+    @router.get("/loads", include_in_schema=False)
+    def page_loads(ctx: Ctx = require(Role.VIEWER)) -> HTMLResponse:
+        return render(ctx, "loads.html", title="Data loads", log=_log(ctx, 50), result=None,
+                      refused=None, can_load=ctx.user.role.allows(Role.ADMIN))
+
+    @router.post("/loads", include_in_schema=False)
+    def page_load(
+        files: list[UploadFile] = File(...),
+        dry_run: bool = Form(False),
+        ctx: Ctx = require(Role.ADMIN),
+    ) -> HTMLResponse:
+        try:
+            result = run_upload(ctx, files, dry_run)
+        except LoadRefused as exc:
+            return render(ctx, "loads.html", status=422, title="Data loads", log=_log(ctx, 50),
+                          result=None, refused=exc, can_load=True)
+        return render(ctx, "loads.html", title="Data loads", log=_log(ctx, 50), result=result,
+                      refused=None, can_load=True)
+
+    return Part("loads", router, (NavItem("Loads", "/loads", Role.VIEWER, 600),),
+                "The load log and file uploads through the validated loader.")
