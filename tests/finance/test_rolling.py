@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -90,6 +91,13 @@ def _facts() -> dict[str, list[dict[str, object]]]:
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory: pytest.TempPathFactory) -> str:
     return build(tmp_path_factory.mktemp("rolling") / "w.duckdb", _facts())
+
+
+def _copy(wh: str, tmp_path: Path) -> str:
+    """A copy of the company to change (loading it again would take longer)."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(wh, path)
+    return str(path)
 
 
 # Volume, fallback: level = trailing 12 months (2024-11..2025-10) / 12 = (20 + 30 + 10 x 12)
@@ -188,8 +196,8 @@ def test_driver_changes_move_only_the_projection(wh: str) -> None:
     assert land[PnlLineCode.COGS_LABOR].projected == pytest.approx(UNITS_LEFT * 2 * 0.5)
 
 
-def test_stored_forecast_replaces_the_fallback(tmp_path: Path) -> None:
-    path = build(tmp_path / "w.duckdb", _facts())
+def test_stored_forecast_replaces_the_fallback(wh: str, tmp_path: Path) -> None:
+    path = _copy(wh, tmp_path)
     with duckdb.connect(path) as con:
         con.execute(
             "CREATE TABLE forecasts (run_id VARCHAR, created_at TIMESTAMP, family VARCHAR, "
@@ -209,8 +217,8 @@ def test_stored_forecast_replaces_the_fallback(tmp_path: Path) -> None:
     assert plain.cells["units"].sum() == pytest.approx(UNITS_LEFT)
 
 
-def test_unusable_forecast_table_falls_back_with_a_note(tmp_path: Path) -> None:
-    path = build(tmp_path / "w.duckdb", _facts())
+def test_unusable_forecast_table_falls_back_with_a_note(wh: str, tmp_path: Path) -> None:
+    path = _copy(wh, tmp_path)
     with duckdb.connect(path) as con:
         con.execute("CREATE TABLE forecasts (run_id VARCHAR, family VARCHAR, value DOUBLE)")
     with Warehouse.open(path, create=False) as w:
@@ -264,10 +272,14 @@ def test_forecast_command(capsys: pytest.CaptureFixture[str], wh: str) -> None:
     assert "Full-year range, Monte Carlo 500 paths, seed 0" in out
 
 
-def test_forecast_of_a_closed_year_has_no_range(tmp_path: Path) -> None:
-    facts = _facts()
-    facts["gl_actuals"] += ledger("2025-11", "S1", MONTHLY_GL) + ledger("2025-12", "S1", MONTHLY_GL)
-    path = build(tmp_path / "w.duckdb", facts)
+def test_forecast_of_a_closed_year_has_no_range(wh: str, tmp_path: Path) -> None:
+    path = _copy(wh, tmp_path)
+    with duckdb.connect(path) as con:  # November and December booked like every month
+        con.execute(
+            "INSERT INTO gl_actuals (period, site_id, account, amount) "
+            "SELECT p.period, site_id, account, amount FROM gl_actuals, "
+            "(VALUES ('2025-11'), ('2025-12')) p(period) WHERE gl_actuals.period = '2025-10'"
+        )
     with Warehouse.open(path, create=False) as w:
         fc = build_rolling_forecast(w)  # as_of: the last ledger month, 2025-12
     assert fc.as_of == "2025-12"
@@ -288,8 +300,8 @@ def test_scenario_on_the_forecast_year_moves_only_the_projection(wh: str) -> Non
     assert revenue.change == pytest.approx(UNITS_LEFT * 10 * 0.02)
 
 
-def test_stored_forecast_by_sku_site_and_date(tmp_path: Path) -> None:
-    path = build(tmp_path / "w.duckdb", _facts())
+def test_stored_forecast_by_sku_site_and_date(wh: str, tmp_path: Path) -> None:
+    path = _copy(wh, tmp_path)
     with duckdb.connect(path) as con:
         con.execute(
             "CREATE TABLE forecasts (run_id VARCHAR, sku VARCHAR, site_id VARCHAR, ds DATE, "
