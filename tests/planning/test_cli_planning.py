@@ -274,6 +274,17 @@ def test_plan_aggregate_spec_json(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert "final_inventory" in body["binding_constraints"]  # ends exactly on 200
 
 
+def test_no_solver_banner_reaches_stdout(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # capfd reads file descriptor 1 itself, so it also sees what C++ code (HiGHS's
+    # licence banner) would print there: stdout must be the JSON alone.
+    spec = tmp_path / "plan.yaml"
+    spec.write_text(SPEC)
+    code, out, err = run(capfd, "plan", "aggregate", str(spec), "--format", "json")
+    assert code == 0, err
+    assert "HiGHS" not in out
+    assert json.loads(out)["total_cost"] == pytest.approx(184443.75)
+
+
 def test_plan_aggregate_infeasible_names_the_conflict(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

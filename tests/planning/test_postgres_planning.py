@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.postgres
 
 
 def test_capacity_plan_and_scenarios_on_postgres(
-    capsys: pytest.CaptureFixture[str], pg_url: str, tmp_path: pytest.TempPathFactory
+    capsys: pytest.CaptureFixture[str], pg_url: str, tmp_path: Path
 ) -> None:
     with Warehouse.open(pg_url) as wh:
         load_arrow(wh, tables(), label="t")
@@ -25,11 +26,11 @@ def test_capacity_plan_and_scenarios_on_postgres(
     # As on DuckDB: 10 A + 5 B a day, January 310 h of load against 22 x 8 = 176 h.
     assert jan["load_hours"] == pytest.approx(310.0)
     assert jan["available_hours"] == pytest.approx(176.0)
-    config = tmp_path / "planning.yaml"  # type: ignore[operator]
+    config = tmp_path / "planning.yaml"
     config.write_text(
         "aggregate:\n  horizon: 2\n  costs: {hire_per_worker: 100000, layoff_per_worker: 100000}\n"
     )
-    spec = tmp_path / "pay.yaml"  # type: ignore[operator]
+    spec = tmp_path / "pay.yaml"
     spec.write_text("drivers:\n  - {kind: wages, change: 0.05}\n")
     assert run(capsys, "scenario", "new", "pay", "--from", str(spec), "-w", pg_url)[0] == 0
     code, out, err = run(

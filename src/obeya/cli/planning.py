@@ -489,7 +489,7 @@ def scenario_new(
     from obeya.planning.scenarios import read_references
 
     check_name(name)
-    with Warehouse.open(warehouse) as wh:
+    with Warehouse.open(warehouse, create=False) as wh:
         refs = read_references(wh)
         if from_file is not None:
             spec, text = load_scenario_spec(from_file, refs)
@@ -526,37 +526,14 @@ def scenario_run(
     """
     from obeya.planning.calendar_spec import load_calendar
     from obeya.planning.planning_config import load_planning_config
-    from obeya.planning.scenario_spec import ScenarioSpec, parse_scenario_spec
-    from obeya.planning.scenario_store import (
-        BASE,
-        check_name,
-        ensure_base,
-        get_scenario,
-        read_results,
-        save_results,
-    )
-    from obeya.planning.scenarios import (
-        compare_results,
-        read_references,
-        read_scenario_inputs,
-        run_scenario,
-    )
+    from obeya.planning.scenario_store import check_name
+    from obeya.planning.scenarios import run_stored_scenario
 
     check_name(name)
     cfg = load_planning_config(config)
     cal = load_calendar(calendar)
-    with Warehouse.open(warehouse) as wh:
-        stored = get_scenario(wh, name)
-        spec = parse_scenario_spec(
-            stored.spec_json, source=f"scenario {name}", references=read_references(wh)
-        )
-        inputs = read_scenario_inputs(wh, cfg, cal)
-        base = run_scenario(inputs, ScenarioSpec(), BASE)
-        mine = run_scenario(inputs, spec, name)
-        ensure_base(wh)
-        save_results(wh, BASE, base.metrics())
-        save_results(wh, name, mine.metrics())
-        table = compare_results(read_results(wh, [BASE, name]), [BASE, name])
+    with Warehouse.open(warehouse, create=False) as wh:
+        base, table = run_stored_scenario(wh, name, cfg, cal)
     _demand_note(base.demand.source.value, base.demand.run_id, base.demand.as_of)
     _print_compare(table, fmt)
 
@@ -581,7 +558,7 @@ def scenario_compare(
     from obeya.planning.scenarios import compare_results
 
     wanted = [BASE, *[n for n in names if n != BASE]]
-    with Warehouse.open(warehouse) as wh:
+    with Warehouse.open(warehouse, create=False) as wh:
         for n in wanted[1:]:
             get_scenario(wh, n)
         results = read_results(wh, wanted)
@@ -603,6 +580,6 @@ def scenario_list(
     """The stored scenarios: name, created, status, last run, drivers, description."""
     from obeya.planning.scenario_store import list_scenarios
 
-    with Warehouse.open(warehouse) as wh:
+    with Warehouse.open(warehouse, create=False) as wh:
         table = list_scenarios(wh)
     print_rows(table, fmt, title="scenarios")

@@ -90,7 +90,13 @@ from obeya.planning.roster_check import (
     RuleViolation,
     check_roster,
 )
-from obeya.planning.roster_spec import RosterSpec, load_roster_spec, parse_roster_spec
+from obeya.planning.roster_spec import (
+    RosterReport,
+    RosterSpec,
+    load_roster_spec,
+    parse_roster_spec,
+    roster_report,
+)
 from obeya.planning.scenario_spec import (
     OverrideKind,
     References,
@@ -105,6 +111,7 @@ from obeya.planning.scenarios import (
     compare_results,
     read_scenario_inputs,
     run_scenario,
+    run_stored_scenario,
 )
 from obeya.planning.warehouse_facts import PlanningFacts, read_facts
 from obeya.planning.workforce import (
@@ -155,6 +162,7 @@ __all__ = [
     "PlanningFacts",
     "References",
     "RosterProblem",
+    "RosterReport",
     "RosterResult",
     "RosterRule",
     "RosterSpec",
@@ -208,8 +216,10 @@ __all__ = [
     "read_facts",
     "read_policy_inputs",
     "read_scenario_inputs",
+    "roster_report",
     "rough_cut_capacity",
     "run_scenario",
+    "run_stored_scenario",
     "service_level",
     "solve_lp",
     "solve_roster",

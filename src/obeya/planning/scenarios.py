@@ -49,8 +49,16 @@ from obeya.planning.scenario_spec import (
     References,
     ScenarioSpec,
     WagesDriver,
+    parse_scenario_spec,
 )
-from obeya.planning.scenario_store import BASE, Metric
+from obeya.planning.scenario_store import (
+    BASE,
+    Metric,
+    ensure_base,
+    get_scenario,
+    read_results,
+    save_results,
+)
 from obeya.planning.warehouse_facts import PlanningFacts, read_facts
 from obeya.planning.workforce_warehouse import StaffingPlan, staffing_from_warehouse
 from obeya.warehouse import Warehouse
@@ -65,6 +73,7 @@ __all__ = [
     "read_references",
     "read_scenario_inputs",
     "run_scenario",
+    "run_stored_scenario",
     "wage_factors",
 ]
 
@@ -287,3 +296,24 @@ def compare_results(results: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame
     wide = wide.sort_values(["order", "metric"]).drop(columns="order").reset_index(drop=True)
     wide.columns.name = None
     return wide
+
+
+def run_stored_scenario(
+    wh: Warehouse, name: str, config: PlanningConfig, calendar: CalendarSpec
+) -> tuple[ScenarioRun, pd.DataFrame]:
+    """Run the stored scenario ``name`` and the base, store both, and compare them.
+
+    The stored drivers are checked again against the warehouse (its data may have
+    changed since ``scenario new``). Returns the base run and the comparison table.
+    """
+    stored = get_scenario(wh, name)
+    spec = parse_scenario_spec(
+        stored.spec_json, source=f"scenario {name}", references=read_references(wh)
+    )
+    inputs = read_scenario_inputs(wh, config, calendar)
+    base = run_scenario(inputs, ScenarioSpec(), BASE)
+    mine = run_scenario(inputs, spec, name)
+    ensure_base(wh)
+    save_results(wh, BASE, base.metrics())
+    save_results(wh, name, mine.metrics())
+    return base, compare_results(read_results(wh, [BASE, name]), [BASE, name])
