@@ -15,6 +15,7 @@ import typer
 from obeya.cli import data, demo
 from obeya.cli import finance as finance_cli
 from obeya.cli import inventory as inventory_cli
+from obeya.cli import kpi as kpi_cli
 from obeya.cli import planning as planning_cli
 from obeya.cli import quality as quality_cli
 from obeya.cli import review as review_cli
@@ -47,6 +48,7 @@ def _root(
 
 data.register(app)
 demo.register(app)
+kpi_cli.register(app)
 finance_cli.register(app)
 inventory_cli.register(app)
 web_cli.register(app)
