@@ -18,6 +18,7 @@ import pytest
 from scipy import stats
 
 import obeya.quality as quality
+from obeya.cli import kaizen as kaizen_cli
 from obeya.cli import quality as cli
 from tests.quality.cli_fixtures import T, run, table, warehouse, write_csv
 from tests.quality.published import PISTON_RINGS
@@ -34,9 +35,9 @@ def test_command_choices_mirror_the_engine_enums() -> None:
         (cli.ParetoByChoice, quality.ParetoBy),
         (cli.MethodChoice, quality.CapabilityMethod),
         (cli.WithinChoice, quality.WithinMethod),
-        (cli.KaizenMethodChoice, quality.KaizenMethod),
-        (cli.KaizenStatusChoice, quality.KaizenStatus),
-        (cli.TestChoice, quality.VerifyTest),
+        (kaizen_cli.KaizenMethodChoice, quality.KaizenMethod),
+        (kaizen_cli.KaizenStatusChoice, quality.KaizenStatus),
+        (kaizen_cli.VerifyTestChoice, quality.VerifyTest),
     ]
     for choice, engine in pairs:
         assert [c.value for c in choice] == [e.value for e in engine], choice

@@ -1,4 +1,5 @@
-"""Quality commands: ``spc``, ``capability``, ``pareto``, ``flow`` and the ``kaizen`` register.
+"""Quality commands: ``spc``, ``capability`` and ``pareto``; ``flow`` and ``kaizen`` are added
+from :mod:`obeya.cli.flow` and :mod:`obeya.cli.kaizen`.
 
 Thin commands over :mod:`obeya.quality`: each reads a CSV file or the warehouse,
 calls an engine and prints a table, CSV or JSON. The engines (SciPy, statsmodels,
@@ -20,21 +21,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, assert_never
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import typer
 
 from obeya.cli.data import FormatOption, WarehouseOption
 from obeya.cli.output import OutputFormat, err, out, print_rows
 from obeya.errors import ConfigError, DataError, SpecError
-from obeya.metrics.periods import Grain
 from obeya.warehouse import Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from obeya.quality import ControlChart, CusumChart, FlowAnalysis, InspectionCut
+    from obeya.quality import ControlChart, CusumChart, InspectionCut
 
-__all__ = ["register"]
+__all__ = [
+    "FromOption",
+    "ToOption",
+    "about",
+    "note",
+    "parse_date",
+    "print_json",
+    "register",
+    "write_chart",
+]
 
 
 class ChartName(StrEnum):
@@ -85,32 +93,13 @@ class WithinChoice(StrEnum):  # obeya.quality.WithinMethod
     MR_BAR = "mr_bar"
 
 
-class KaizenMethodChoice(StrEnum):  # obeya.quality.KaizenMethod
-    DMAIC = "dmaic"
-    KAIZEN = "kaizen"
-
-
-class KaizenStatusChoice(StrEnum):  # obeya.quality.KaizenStatus
-    PLANNED = "planned"
-    ACTIVE = "active"
-    VERIFIED = "verified"
-    CLOSED = "closed"
-
-
-class TestChoice(StrEnum):  # obeya.quality.VerifyTest
-    AUTO = "auto"
-    RATE = "rate"
-    MEAN = "mean"
-    SKEWED = "skewed"
-
-
 def register(app: typer.Typer) -> None:
     """Add the quality commands and the ``kaizen`` group to ``app``."""
     app.command(
         "spc",
         epilog="Examples: obeya spc xbar-r --input rings.csv --subgroup sample --value diameter "
         "--phase1 1-25 --format json | obeya spc p --site P-DE1 --grain week --svg p.svg | "
-        "obeya spc imr --characteristic QC-P-DE1-01 --rules nelson",
+        "obeya spc xbar-s --characteristic QC-P-DE1-01 --rules nelson",
     )(spc)
     app.command(
         "capability",
@@ -121,33 +110,18 @@ def register(app: typer.Typer) -> None:
         "pareto",
         epilog="Example: obeya pareto --by defect_code --from 2025-01-01 --opportunities 4",
     )(pareto_cmd)
-    app.command(
-        "flow",
-        epilog="Examples: obeya flow --process order-to-cash --value-added Pick,Pack,Ship "
-        "--svg flow.svg | obeya flow --xes log.xes --export-lead-times lead_times.csv",
-    )(flow_cmd)
-    kaizen = typer.Typer(
-        name="kaizen",
-        help="The improvement register: projects, and the before/after proof that they worked.",
-        no_args_is_help=True,
-    )
-    kaizen.command(
-        "add",
-        epilog='Example: obeya kaizen add --title "SMED on line 2" --kpi first_pass_yield '
-        "--filter site=P-DE1 --baseline-from 2025-03-03 --baseline-to 2025-03-30 "
-        "--go-live 2025-04-07 --value-per-unit 12",
-    )(kaizen_add)
-    kaizen.command("list", epilog="Example: obeya kaizen list --format json")(kaizen_list)
-    kaizen.command(
-        "verify", epilog="Example: obeya kaizen verify KZ-001 --grain week --format json"
-    )(kaizen_verify)
-    app.add_typer(kaizen)
+    from obeya.cli import flow as flow_cli
+    from obeya.cli import kaizen as kaizen_cli
+
+    flow_cli.register(app)
+    kaizen_cli.register(app)
 
 
 # ------------------------------------------------------------------ shared helpers
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """An ISO date from an option, or a refusal naming the option."""
     if value is None:
         return None
     try:
@@ -156,16 +130,18 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise ConfigError(f"{option} {value!r}: not a date; write YYYY-MM-DD") from None
 
 
-def _print_json(value: Any) -> None:
+def print_json(value: Any) -> None:
+    """Strict JSON on standard output."""
     out.print(json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False), markup=False)
 
 
-def _note(text: str) -> None:
+def note(text: str) -> None:
+    """A note on standard error (files written), so JSON on standard output stays clean."""
     err.print(f"note: {text}", markup=False)
 
 
 @contextmanager
-def _about(source: str) -> Iterator[None]:
+def about(source: str) -> Iterator[None]:
     """Prefix an engine's refusal with where the data came from."""
     try:
         yield
@@ -175,15 +151,16 @@ def _about(source: str) -> Iterator[None]:
         raise
 
 
-def _write_chart(chart: Any, svg: Path | None, png: Path | None) -> None:
+def write_chart(chart: Any, svg: Path | None, png: Path | None) -> None:
+    """Render an Altair chart to the SVG and/or PNG files asked for."""
     from obeya.quality import to_png, to_svg
 
     if svg is not None:
         svg.write_text(to_svg(chart), encoding="utf-8")
-        _note(f"wrote {svg}")
+        note(f"wrote {svg}")
     if png is not None:
         png.write_bytes(to_png(chart))
-        _note(f"wrote {png}")
+        note(f"wrote {png}")
 
 
 InputOption = Annotated[
@@ -373,8 +350,8 @@ def spc(
         site=site,
         sku=sku,
         supplier=supplier,
-        start=_date(date_from, "--from"),
-        end=_date(date_to, "--to"),
+        start=parse_date(date_from, "--from"),
+        end=parse_date(date_to, "--to"),
     )
     frame, source = _spc_data(chart, input_file, characteristic, columns, cut, grain, warehouse)
     labels = q.subgroup_labels(frame["subgroup"].tolist())
@@ -385,7 +362,7 @@ def spc(
         )
     trial = q.parse_phase1(phase1, labels, source=source)
     dropped = q.parse_exclude(exclude, labels, source=source)
-    with _about(source):
+    with about(source):
         result = _draw(
             chart,
             frame,
@@ -399,10 +376,10 @@ def spc(
             target=target,
             sigma=sigma,
         )
-    _write_chart(q.spc_chart_spec(result), svg, png)
+    write_chart(q.spc_chart_spec(result), svg, png)
     match fmt:
         case OutputFormat.JSON:
-            _print_json(result.to_dict())
+            print_json(result.to_dict())
         case OutputFormat.CSV:
             print_rows(pa.table(result.to_dict()["points"]), fmt)
         case OutputFormat.TABLE:
@@ -461,7 +438,10 @@ def capability_cmd(
         with Warehouse.open(warehouse, create=False) as wh:
             spec = q.read_characteristic(wh, characteristic)
             samples = q.characteristic_samples(
-                wh, characteristic, start=_date(date_from, "--from"), end=_date(date_to, "--to")
+                wh,
+                characteristic,
+                start=parse_date(date_from, "--from"),
+                end=parse_date(date_to, "--to"),
             )
         frame, source, group = samples.to_pandas(), f"characteristic {characteristic}", "subgroup"
         value = "value"
@@ -470,7 +450,7 @@ def capability_cmd(
         target = spec.target if target is None else target
     else:
         raise SpecError("give --input FILE.csv (with --value) or --characteristic ID")
-    with _about(source):
+    with about(source):
         result = q.capability(
             frame,
             value=value,
@@ -484,7 +464,7 @@ def capability_cmd(
         )
     match fmt:
         case OutputFormat.JSON:
-            _print_json(result.to_dict() | {"source": source})
+            print_json(result.to_dict() | {"source": source})
         case OutputFormat.CSV:
             print_rows(q.capability_rows(result), fmt)
         case OutputFormat.TABLE:
@@ -527,8 +507,8 @@ def pareto_cmd(
         site=site,
         sku=sku,
         supplier=supplier,
-        start=_date(date_from, "--from"),
-        end=_date(date_to, "--to"),
+        start=parse_date(date_from, "--from"),
+        end=parse_date(date_to, "--to"),
     )
     with Warehouse.open(warehouse, create=False) as wh:
         categories = q.inspection_categories(wh, q.ParetoBy(by.value), cut)
@@ -542,7 +522,7 @@ def pareto_cmd(
     sigma = q.dpmo(defects, units, opportunities)
     match fmt:
         case OutputFormat.JSON:
-            _print_json({"by": by.value} | ranked.to_dict() | {"dpmo": sigma.to_dict()})
+            print_json({"by": by.value} | ranked.to_dict() | {"dpmo": sigma.to_dict()})
         case OutputFormat.CSV:
             print_rows(pa.Table.from_pylist([r.to_dict() for r in ranked.rows]), fmt)
         case OutputFormat.TABLE:
@@ -560,311 +540,3 @@ def pareto_cmd(
                 f"{opportunities:g} opportunities); sigma level {level} (with the 1.5 shift)",
                 markup=False,
             )
-
-
-# ------------------------------------------------------------------ flow
-
-
-def _split(text: str | None) -> list[str]:
-    return [] if text is None else [t.strip() for t in text.split(",") if t.strip()]
-
-
-def flow_cmd(
-    process: Annotated[
-        str | None, typer.Option(help="The process in process_events (needed if several).")
-    ] = None,
-    xes: Annotated[Path | None, typer.Option(help="Read an IEEE XES event log instead.")] = None,
-    site: Annotated[str | None, typer.Option(help="Only events of this site.")] = None,
-    date_from: FromOption = None,
-    date_to: ToOption = None,
-    value_added: Annotated[
-        str | None, typer.Option(help="Value-adding activities, comma-separated (for PCE).")
-    ] = None,
-    svg: Annotated[
-        Path | None, typer.Option("--svg", help="Write the directly-follows graph as SVG.")
-    ] = None,
-    export_lead_times: Annotated[
-        Path | None, typer.Option(help="Write median cycle times per process and activity (CSV).")
-    ] = None,
-    top: Annotated[int, typer.Option(help="Variants and transitions to show.")] = 10,
-    fmt: FormatOption = OutputFormat.TABLE,
-    warehouse: WarehouseOption = None,
-) -> None:
-    """Process mining: variants, throughput, waiting, bottlenecks, rework, PCE and the DFG."""
-    from obeya import quality as q
-
-    if xes is not None:
-        if site is not None or date_from is not None or date_to is not None:
-            raise SpecError(
-                "--site, --from and --to cut the warehouse log; they do not apply to --xes"
-            )
-        log = q.read_xes(xes)
-        name = process or xes.stem
-        source = str(xes)
-    else:
-        with Warehouse.open(warehouse, create=False) as wh:
-            log, name = q.process_event_log(
-                wh,
-                process=process,
-                site=site,
-                start=_date(date_from, "--from"),
-                end=_date(date_to, "--to"),
-            )
-        source = f"process {name}"
-    with _about(source):
-        result = q.analyse_flow(log, value_added=_split(value_added))
-        exported = q.lead_times(log, process=name) if export_lead_times is not None else None
-    if svg is not None:
-        _write_chart(q.dfg_chart_spec(result.dfg), svg, None)
-    if exported is not None and export_lead_times is not None:
-        pacsv.write_csv(exported, export_lead_times)
-        _note(f"wrote {export_lead_times} ({exported.num_rows} rows)")
-    match fmt:
-        case OutputFormat.JSON:
-            _print_json({"process": name} | result.to_dict())
-        case OutputFormat.CSV:
-            print_rows(pa.Table.from_pylist([a.to_dict() for a in result.activities]), fmt)
-        case OutputFormat.TABLE:
-            _flow_tables(name, result, top)
-
-
-def _flow_tables(name: str, result: FlowAnalysis, top: int) -> None:
-    t = result.throughput
-    out.print(
-        f"{name}: {result.cases} cases, {result.events} events, {len(result.variants)} variants; "
-        f"throughput median {t.median_hours:.1f} h, mean {t.mean_hours:.1f} h, p90 "
-        f"{t.p90_hours:.1f} h",
-        markup=False,
-    )
-    variants = pa.table(
-        {
-            "cases": [v.cases for v in result.variants[:top]],
-            "share": [v.share for v in result.variants[:top]],
-            "variant": [" > ".join(v.activities) for v in result.variants[:top]],
-        }
-    )
-    print_rows(variants, OutputFormat.TABLE, title="variants")
-    activities = {
-        "activity": [a.activity for a in result.activities],
-        "events": [a.events for a in result.activities],
-        "cases": [a.cases for a in result.activities],
-        "waiting_total": [a.waiting_total_hours for a in result.activities],
-        "waiting_median": [a.waiting_median_hours for a in result.activities],
-    }
-    if result.paired:
-        activities["processing_median"] = [a.processing_median_hours for a in result.activities]
-    print_rows(pa.table(activities), OutputFormat.TABLE, title="activities (hours)")
-    print_rows(
-        pa.Table.from_pylist([e.to_dict() for e in result.transitions[:top]]),
-        OutputFormat.TABLE,
-        title="transitions (hours from one activity to the next)",
-    )
-    worst = ", ".join(
-        f"{b.activity} ({b.waiting_total_hours:,.0f} h waiting)" for b in result.bottlenecks[:3]
-    )
-    out.print(f"bottlenecks: {worst}", markup=False)
-    if result.rework:
-        loops = ", ".join(
-            f"{r.activity} ({r.repeats} repeats in {r.cases_with_repeat} cases)"
-            for r in result.rework
-        )
-        out.print(f"rework: {result.rework_cases} cases; {loops}", markup=False)
-    else:
-        out.print("rework: none", markup=False)
-    pce = result.cycle_efficiency
-    if pce.efficiency is None:
-        out.print("process cycle efficiency: name the value-adding steps with --value-added")
-    else:
-        out.print(
-            f"process cycle efficiency: {pce.efficiency:.1%} ({pce.value_added_hours:,.1f} h "
-            f"value-added of {pce.lead_time_hours:,.1f} h lead time)",
-            markup=False,
-        )
-
-
-# ------------------------------------------------------------------ kaizen
-
-
-def _filters(values: list[str] | None) -> dict[str, list[str]]:
-    out_: dict[str, list[str]] = {}
-    for text in values or []:
-        name, sep, value = text.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise ConfigError(f"--filter {text!r}: write DIMENSION=VALUE, e.g. --filter site=P-DE1")
-        out_.setdefault(name.strip(), []).append(value.strip())
-    return out_
-
-
-def _required_date(value: str, option: str) -> dt.date:
-    day = _date(value, option)
-    assert day is not None
-    return day
-
-
-def kaizen_add(
-    title: Annotated[str, typer.Option(help="What is being improved.")],
-    kpi: Annotated[str, typer.Option(help="A KPI id of the catalog (obeya kpi list).")],
-    baseline_from: Annotated[str, typer.Option(help="First day of the baseline.")],
-    baseline_to: Annotated[str, typer.Option(help="Last day of the baseline.")],
-    after_from: Annotated[str | None, typer.Option(help="First day of the after window.")] = None,
-    go_live: Annotated[
-        str | None, typer.Option(help="Go-live date: the after window runs from it to today.")
-    ] = None,
-    after_to: Annotated[
-        str | None, typer.Option(help="Last day of the after window (default: as of the data).")
-    ] = None,
-    method: Annotated[
-        KaizenMethodChoice,
-        typer.Option(case_sensitive=False, help="DMAIC project or kaizen event."),
-    ] = KaizenMethodChoice.KAIZEN,
-    filter_: Annotated[
-        list[str] | None,
-        typer.Option("--filter", help="Cut of the KPI, DIMENSION=VALUE (repeatable)."),
-    ] = None,
-    target: Annotated[float | None, typer.Option(help="Target value of the KPI.")] = None,
-    owner: Annotated[str, typer.Option(help="Who owns the project.")] = "",
-    status: Annotated[KaizenStatusChoice, typer.Option(help="Where the project stands.")] = (
-        KaizenStatusChoice.ACTIVE
-    ),
-    value_per_unit: Annotated[
-        float, typer.Option(help="Money per unit of KPI improvement per unit of volume.")
-    ] = 0.0,
-    project_id: Annotated[
-        str | None, typer.Option("--id", help="Project id (default: KZ-001, KZ-002, ...).")
-    ] = None,
-    warehouse: WarehouseOption = None,
-) -> None:
-    """Add a project to the improvement register (stored in the warehouse)."""
-    from obeya import quality as q
-
-    if (after_from is None) == (go_live is None):
-        raise ConfigError("give the after window's start: --after-from DATE or --go-live DATE")
-    start = _required_date(
-        after_from or go_live or "", "--after-from" if after_from else "--go-live"
-    )
-    with Warehouse.open(warehouse, create=False) as wh:
-        project = q.add_project(
-            wh,
-            title=title,
-            kpi=kpi,
-            method=q.KaizenMethod(method.value),
-            filters=_filters(filter_),
-            baseline_from=_required_date(baseline_from, "--baseline-from"),
-            baseline_to=_required_date(baseline_to, "--baseline-to"),
-            after_from=start,
-            after_to=_date(after_to, "--after-to"),
-            target=target,
-            owner=owner,
-            status=q.KaizenStatus(status.value),
-            value_per_unit=value_per_unit,
-            project_id=project_id,
-        )
-    after = (
-        f"{project.after_from} to {project.after_to}"
-        if project.after_to
-        else (f"since {project.after_from}")
-    )
-    out.print(
-        f"added {project.id} {project.title!r}: {project.kpi} ({project.filters_text()}), "
-        f"baseline {project.baseline_from} to {project.baseline_to}, after {after}",
-        markup=False,
-    )
-
-
-def kaizen_list(fmt: FormatOption = OutputFormat.TABLE, warehouse: WarehouseOption = None) -> None:
-    """The projects of the register with their latest verification."""
-    from obeya import quality as q
-
-    with Warehouse.open(warehouse, create=False) as wh:
-        projects = q.list_projects(wh)
-        latest = {v.project_id: v for v in q.latest_verifications(wh)}
-    if fmt is OutputFormat.JSON:
-        _print_json(
-            [
-                p.to_dict()
-                | {"latest_verification": (v.to_dict() if (v := latest.get(p.id)) else None)}
-                for p in projects
-            ]
-        )
-        return
-    rows = []
-    for p in projects:
-        v = latest.get(p.id)
-        rows.append(
-            {
-                "id": p.id,
-                "title": p.title,
-                "kpi": p.kpi,
-                "cut": p.filters_text(),
-                "status": p.status.value,
-                "before": None if v is None else v.before_value,
-                "after": None if v is None else v.after_value,
-                "p_value": None if v is None else v.p_value,
-                "annual_saving": None if v is None else v.annual_saving,
-            }
-        )
-    if not rows:
-        _note("the register is empty; add a project with `obeya kaizen add`")
-    schema = pa.schema(
-        [pa.field(n, pa.string()) for n in ("id", "title", "kpi", "cut", "status")]
-        + [pa.field(n, pa.float64()) for n in ("before", "after", "p_value", "annual_saving")]
-    )
-    print_rows(pa.Table.from_pylist(rows, schema=schema), fmt, title="kaizen register")
-
-
-def kaizen_verify(
-    project_id: Annotated[str, typer.Argument(help="The project id (see obeya kaizen list).")],
-    grain: Annotated[Grain, typer.Option(help="Periods the KPI is computed over.")] = Grain.WEEK,
-    test: Annotated[
-        TestChoice, typer.Option(help="Significance test (auto: by the kind of KPI).")
-    ] = TestChoice.AUTO,
-    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
-    annual_volume: Annotated[
-        float | None, typer.Option(help="Units per year (default: from the after window).")
-    ] = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="Date the data are taken at (default: the latest).")
-    ] = None,
-    fmt: FormatOption = OutputFormat.TABLE,
-    warehouse: WarehouseOption = None,
-) -> None:
-    """Measure a project's KPI before and after, test the change, value it, store it."""
-    from obeya import quality as q
-
-    with Warehouse.open(warehouse, create=False) as wh:
-        verification, measurement = q.verify_project(
-            wh,
-            project_id,
-            grain=grain,
-            test=q.VerifyTest(test.value),
-            alpha=alpha,
-            annual_volume=annual_volume,
-            as_of=_date(as_of, "--as-of"),
-        )
-        project = q.get_project(wh, project_id)
-    match fmt:
-        case OutputFormat.JSON:
-            _print_json(
-                {
-                    "project": project.to_dict(),
-                    "verification": verification.to_dict(),
-                    "detail": measurement.to_dict(),
-                }
-            )
-        case OutputFormat.CSV | OutputFormat.TABLE:
-            periods = pa.table(
-                {
-                    "window": ["baseline"] * len(measurement.before_periods)
-                    + ["after"] * len(measurement.after_periods),
-                    "period_start": [
-                        *measurement.before_periods,
-                        *measurement.after_periods,
-                    ],
-                    "value": [*measurement.before_values, *measurement.after_values],
-                }
-            )
-            print_rows(periods, fmt, title=f"{project.kpi} per {grain.value}")
-            if fmt is OutputFormat.TABLE:
-                out.print(q.verification_sentence(project, verification), markup=False)
-                out.print(f"test: {measurement.why}", markup=False)
-                out.print(f"status: {project.status.value}", markup=False)
