@@ -197,14 +197,15 @@ def test_environment_variable_names_the_warehouse(tmp_path: Path) -> None:
 
 
 def test_every_command_help_shows_an_example() -> None:
+    """Every command and group, at every depth, shows an example in its --help."""
     import typer.main
 
-    root = typer.main.get_command(app)
-    commands = getattr(root, "commands", {})
-    assert commands
-    for name, cmd in commands.items():
-        assert cmd.epilog, name
-        assert "Example" in cmd.epilog, name
+    from obeya.cli.reference import walk_commands
+
+    found = walk_commands(typer.main.get_command(app), ["obeya"])[1:]
+    assert len(found) > 30
+    missing = [" ".join(path) for path, cmd in found if "Example" not in (cmd.epilog or "")]
+    assert missing == []
 
 
 def test_generated_docs_are_current() -> None:

@@ -15,14 +15,14 @@ import typer
 
 from obeya.model.docs import render_data_model
 
-__all__ = ["GENERATED", "render_cli_reference", "write_docs"]
+__all__ = ["GENERATED", "render_cli_reference", "walk_commands", "write_docs"]
 
 
-def _walk(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
+def walk_commands(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     found = [(path, cmd)]
     commands = getattr(cmd, "commands", None) or {}
     for name in sorted(commands):
-        found += _walk(commands[name], [*path, name])
+        found += walk_commands(commands[name], [*path, name])
     return found
 
 
@@ -44,7 +44,7 @@ def render_cli_reference(app: typer.Typer) -> str:
     saved = (ru.MAX_WIDTH, ru.COLOR_SYSTEM, ru.FORCE_TERMINAL)
     ru.MAX_WIDTH, ru.COLOR_SYSTEM, ru.FORCE_TERMINAL = 100, None, False
     try:
-        for path, cmd in _walk(root, ["obeya"]):
+        for path, cmd in walk_commands(root, ["obeya"]):
             if cmd.hidden:
                 continue
             buf = io.StringIO()
