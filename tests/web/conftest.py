@@ -69,6 +69,8 @@ def make_site(folder: Path, company_file: Path, **settings: object) -> Site:
     folder.mkdir(parents=True, exist_ok=True)
     warehouse = folder / "warehouse.duckdb"
     shutil.copy(company_file, warehouse)
+    # no background warm-up unless a test asks for it: it would compete for the CPU
+    settings.setdefault("prewarm", False)
     app = create_app(Settings.build(warehouse=str(warehouse), **settings))
     auth = app.state.obeya.auth
     tokens = {}

@@ -24,7 +24,9 @@ from tests.web.conftest import Site, make_site
 
 def test_me_names_the_token_user(site: Site) -> None:
     assert site.api("ann").get("/api/v1/me").json() == {
-        "user": "ann", "role": "analyst", "via": "token",
+        "user": "ann",
+        "role": "analyst",
+        "via": "token",
     }
 
 
@@ -43,11 +45,15 @@ def test_scorecard_has_march_otd_with_its_changes(site: Site) -> None:
 
 
 def test_scorecard_by_site_in_january(site: Site) -> None:
-    body = site.api("vic").get("/api/v1/scorecard", params={"period": "2025-01", "by": "site"}).json()
+    body = (
+        site.api("vic").get("/api/v1/scorecard", params={"period": "2025-01", "by": "site"}).json()
+    )
     otd = {r["member"]: r for r in body["rows"] if r["kpi"] == "otd"}
     assert (otd["DAL"]["numerator"], otd["DAL"]["denominator"]) == (4.0, 4.0)
     assert (otd["ATL"]["numerator"], otd["ATL"]["denominator"], otd["ATL"]["status"]) == (
-        0.0, 2.0, "red",
+        0.0,
+        2.0,
+        "red",
     )
 
 
@@ -59,7 +65,9 @@ def test_kpi_catalog_lists_otd_with_its_target(site: Site) -> None:
 
 
 def test_kpi_trend_and_breakdown(site: Site) -> None:
-    body = site.api("vic").get("/api/v1/kpis/otd", params={"period": "2025-01", "by": "site"}).json()
+    body = (
+        site.api("vic").get("/api/v1/kpis/otd", params={"period": "2025-01", "by": "site"}).json()
+    )
     jan = next(p for p in body["series"] if p["period"] == "2025-01")
     assert (jan["numerator"], jan["denominator"]) == (4.0, 6.0)
     assert jan["value"] == pytest.approx(4 / 6)
@@ -70,9 +78,11 @@ def test_kpi_trend_and_breakdown(site: Site) -> None:
 
 
 def test_drill_down_shows_the_rows_behind_atl_january(site: Site) -> None:
-    body = site.api("vic").get(
-        "/api/v1/kpis/otd/rows", params={"period": "2025-01", "by": "site", "member": "ATL"}
-    ).json()
+    body = (
+        site.api("vic")
+        .get("/api/v1/kpis/otd/rows", params={"period": "2025-01", "by": "site", "member": "ATL"})
+        .json()
+    )
     rows = [dict(zip(body["rows"]["columns"], r, strict=True)) for r in body["rows"]["rows"]]
     assert [(r["order_id"], r["line_no"]) for r in rows] == [("O2", 1), ("O3", 1)]
     assert [(r["_lines_due"], r["_lines_on_time"]) for r in rows] == [(1, 0), (1, 0)]
@@ -112,16 +122,23 @@ def test_load_log_lists_the_company_load(site: Site) -> None:
 
 
 def test_sql_console_counts_order_lines(site: Site) -> None:
-    body = site.api("ann").post(
-        "/api/v1/sql", json={"sql": "SELECT count(*) AS n FROM order_lines"}
-    ).json()
+    body = (
+        site.api("ann")
+        .post("/api/v1/sql", json={"sql": "SELECT count(*) AS n FROM order_lines"})
+        .json()
+    )
     assert body == {"columns": ["n"], "rows": [[14]], "total_rows": 1, "truncated": False}
 
 
 def test_sql_console_cuts_at_max_rows(site: Site) -> None:
-    body = site.api("ann").post(
-        "/api/v1/sql", json={"sql": "SELECT order_id FROM order_lines ORDER BY 1", "max_rows": 3}
-    ).json()
+    body = (
+        site.api("ann")
+        .post(
+            "/api/v1/sql",
+            json={"sql": "SELECT order_id FROM order_lines ORDER BY 1", "max_rows": 3},
+        )
+        .json()
+    )
     assert body["rows"] == [["O0"], ["O1"], ["O1"]]
     assert body["truncated"] is True
 
@@ -154,7 +171,10 @@ def test_tokens_create_list_use_and_revoke(site: Site) -> None:
     listed = {t["token_id"]: t for t in client.get("/api/v1/tokens").json()}
     assert listed[token_id]["label"] == "script"
     scripted = site.client()
-    assert scripted.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["user"] == "vic"
+    assert (
+        scripted.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["user"]
+        == "vic"
+    )
     assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 204
     after = scripted.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert after.status_code == 401
@@ -163,13 +183,17 @@ def test_tokens_create_list_use_and_revoke(site: Site) -> None:
 def test_users_and_audit(tmp_path: Path, company_file: Path) -> None:
     own = make_site(tmp_path, company_file)
     admin = own.api("ada")
-    added = admin.post("/api/v1/users", json={"name": "zoe", "role": "viewer", "password": "zoe-password-1"})
+    added = admin.post(
+        "/api/v1/users", json={"name": "zoe", "role": "viewer", "password": "zoe-password-1"}
+    )
     assert added.status_code == 201
     assert added.json()["role"] == "viewer"
     changed = admin.patch("/api/v1/users/zoe", json={"role": "analyst"})
     assert changed.json()["role"] == "analyst"
     assert admin.patch("/api/v1/users/ada", json={"role": "viewer"}).status_code == 409
-    duplicate = admin.post("/api/v1/users", json={"name": "zoe", "role": "viewer", "password": "zoe-password-1"})
+    duplicate = admin.post(
+        "/api/v1/users", json={"name": "zoe", "role": "viewer", "password": "zoe-password-1"}
+    )
     assert duplicate.status_code == 400
     entries = admin.get("/api/v1/audit").json()
     assert [(e["user"], e["action"], e["target"]) for e in entries[:2]] == [

@@ -13,14 +13,59 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from obeya.planning.scenario_store import Metric, ensure_base, save_results, save_scenario
 from obeya.warehouse import Warehouse
 from tests.web.conftest import PASSWORDS, Site, make_site
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
+
+
+def _stored_scenarios(path: Path) -> None:
+    """Two scenarios with results as `obeya scenario run` stores them (figures made up)."""
+    with Warehouse.open(str(path)) as wh:
+        ensure_base(wh)
+        for name in ("peak", "line-down"):
+            save_scenario(
+                wh,
+                name,
+                spec_yaml="drivers: []\n",
+                spec_json={"drivers": []},
+                description=f"the {name} case",
+            )
+        save_results(
+            wh,
+            "base",
+            [
+                Metric("total_cost", 1000.0, "currency", {}),
+                Metric("expected_fill_rate", 0.97, "share", {}),
+            ],
+        )
+        save_results(
+            wh,
+            "peak",
+            [
+                Metric("total_cost", 1250.0, "currency", {}),
+                Metric("expected_fill_rate", 0.93, "share", {}),
+            ],
+        )
+        save_results(
+            wh,
+            "line-down",
+            [
+                Metric("total_cost", 1100.0, "currency", {}),
+                Metric("expected_fill_rate", 0.90, "share", {}),
+            ],
+        )
 
 
 def _free_port() -> int:
@@ -30,10 +75,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, company_file: Path) -> Iterator[tuple[Site, str]]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory, company_file: Path
+) -> Iterator[tuple[Site, str]]:
     site = make_site(tmp_path_factory.mktemp("browser"), company_file)
+    _stored_scenarios(site.warehouse)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -67,7 +117,9 @@ def _signed_in(browser: Browser, base: str, user: str) -> Page:
     return page
 
 
-def test_login_with_a_wrong_password_then_the_right_one(served: tuple[Site, str], browser: Browser) -> None:
+def test_login_with_a_wrong_password_then_the_right_one(
+    served: tuple[Site, str], browser: Browser
+) -> None:
     _, base = served
     page = browser.new_page(base_url=base)
     page.goto("/login")
@@ -119,4 +171,21 @@ def test_upload_with_a_bad_row_shows_it_and_writes_nothing(
     with Warehouse.open(str(site.warehouse), read_only=True) as wh:
         sites = wh.sql_arrow("SELECT site_id FROM sites ORDER BY 1").column("site_id").to_pylist()
     assert sites == ["ATL", "DAL"]
+    page.close()
+
+
+def test_scenarios_side_by_side(served: tuple[Site, str], browser: Browser) -> None:
+    _, base = served
+    page = _signed_in(browser, base, "vic")
+    page.get_by_role("link", name="Scenarios").click()
+    page.get_by_label("compare peak").check()
+    page.get_by_label("compare line-down").check()
+    page.get_by_role("button", name="Compare side by side").click()
+    table = page.locator("#comparison")
+    # the base first, then the scenarios in the order of the list (by name here)
+    expect(table.locator("thead th")).to_have_text(["Metric", "Unit", "base", "line-down", "peak"])
+    expect(table.locator('tr[data-metric="total_cost"] td')).to_have_text(
+        ["total_cost", "currency", "1,000.00", "1,100.00", "1,250.00"]
+    )
+    expect(page.get_by_role("button", name="Run")).to_have_count(0)  # viewers cannot run
     page.close()

@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from obeya.errors import WarehouseError
-from obeya.web import Part, Role, Settings, create_app
-from obeya.web.context import Ctx, require
+from obeya.web import Part, Settings, create_app
+from obeya.web.context import AS_VIEWER, Ctx
 from tests.web.conftest import Site, make_site
 
 
@@ -65,19 +65,26 @@ def test_409_conflict(site: Site) -> None:
 def test_413_upload_too_large(tmp_path: Path, company_file: Path) -> None:
     own = make_site(tmp_path, company_file, max_upload_mb=1)
     big = b"site_id,name,type,country\n" + b"X,y,dc,US\n" * 200_000
-    response = own.api("ada").post("/api/v1/loads", files=[("files", ("sites.csv", big, "text/csv"))])
+    response = own.api("ada").post(
+        "/api/v1/loads", files=[("files", ("sites.csv", big, "text/csv"))]
+    )
     _envelope(response, 413, "payload_too_large")
 
 
 def test_422_validation(site: Site) -> None:
-    message = _envelope(site.api("vic").get("/api/v1/scorecard", params={"grain": "fortnight"}),
-                        422, "invalid_request")
+    message = _envelope(
+        site.api("vic").get("/api/v1/scorecard", params={"grain": "fortnight"}),
+        422,
+        "invalid_request",
+    )
     assert "grain" in message
 
 
 def test_422_load_refused_has_details(site: Site) -> None:
     bad = b"site_id,name,type,country\n,nameless,dc,US\n"
-    response = site.api("ada").post("/api/v1/loads", files=[("files", ("sites.csv", bad, "text/csv"))])
+    response = site.api("ada").post(
+        "/api/v1/loads", files=[("files", ("sites.csv", bad, "text/csv"))]
+    )
     _envelope(response, 422, "load_refused")
     assert response.json()["error"]["details"][0].startswith("sites.csv:2:site_id")
 
@@ -89,8 +96,14 @@ def test_429_rate_limited(tmp_path: Path, company_file: Path) -> None:
 
     for _ in range(2):
         page = client.get("/login")
-        response = client.post("/login", data={"username": "vic", "password": "nope-nope-nope",
-                                               "csrf_token": csrf_of(page.text)})
+        response = client.post(
+            "/login",
+            data={
+                "username": "vic",
+                "password": "nope-nope-nope",
+                "csrf_token": csrf_of(page.text),
+            },
+        )
     # the login form is a page, so the refusal is a page; the API shape is checked below
     assert response.status_code == 429
     api = client.post("/api/v1/tokens", headers={"Authorization": "Bearer x"}, json={})
@@ -101,18 +114,21 @@ def _failing_app(tmp_path: Path, company_file: Path) -> TestClient:
     router = APIRouter()
 
     @router.get("/api/v1/boom")
-    def boom(ctx: Ctx = require(Role.VIEWER)) -> None:
+    def boom(ctx: Ctx = AS_VIEWER) -> None:
         raise RuntimeError("a bug")
 
     @router.get("/api/v1/no-warehouse")
-    def gone(ctx: Ctx = require(Role.VIEWER)) -> None:
+    def gone(ctx: Ctx = AS_VIEWER) -> None:
         raise WarehouseError("no warehouse at /nowhere: run `obeya init`")
 
     own = make_site(tmp_path, company_file)
-    app = create_app(Settings.build(warehouse=str(own.warehouse), store=str(own.folder / "obeya-web.sqlite")),
-                     parts=[Part("failing", router)])
-    return TestClient(app, raise_server_exceptions=False,
-                      headers={"Authorization": f"Bearer {own.tokens['vic']}"})
+    app = create_app(
+        Settings.build(warehouse=str(own.warehouse), store=str(own.folder / "obeya-web.sqlite")),
+        parts=[Part("failing", router)],
+    )
+    return TestClient(
+        app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {own.tokens['vic']}"}
+    )
 
 
 def test_500_and_503(tmp_path: Path, company_file: Path) -> None:

@@ -24,10 +24,16 @@ def _loads(site: Site) -> int:
 
 def test_good_upload_lands_and_is_audited(tmp_path: Path, company_file: Path) -> None:
     own = make_site(tmp_path, company_file)
-    response = own.api("ada").post("/api/v1/loads", files=[("files", ("sites.csv", GOOD, "text/csv"))])
+    response = own.api("ada").post(
+        "/api/v1/loads", files=[("files", ("sites.csv", GOOD, "text/csv"))]
+    )
     assert response.status_code == 200
     body = response.json()
-    assert (body["rows"], body["tables"][0]["table"], body["tables"][0]["inserted"]) == (1, "sites", 1)
+    assert (body["rows"], body["tables"][0]["table"], body["tables"][0]["inserted"]) == (
+        1,
+        "sites",
+        1,
+    )
     assert _sites(own) == ["ATL", "DAL", "MEM"]
     entry = own.api("ada").get("/api/v1/audit").json()[0]
     assert (entry["action"], entry["target"]) == ("load", "sites")
@@ -39,8 +45,9 @@ def test_bad_row_shows_its_error_and_writes_nothing(tmp_path: Path, company_file
     before = _loads(own)
     client = own.client("ada")
     token = csrf_of(client.get("/loads").text)
-    response = client.post("/loads", data={"csrf_token": token},
-                           files=[("files", ("sites.csv", BAD, "text/csv"))])
+    response = client.post(
+        "/loads", data={"csrf_token": token}, files=[("files", ("sites.csv", BAD, "text/csv"))]
+    )
     assert response.status_code == 422
     assert "nothing was written" in response.text
     assert "sites.csv:3:site_id" in response.text
@@ -50,14 +57,19 @@ def test_bad_row_shows_its_error_and_writes_nothing(tmp_path: Path, company_file
 
 def test_dry_run_writes_nothing(tmp_path: Path, company_file: Path) -> None:
     own = make_site(tmp_path, company_file)
-    response = own.api("ada").post("/api/v1/loads", data={"dry_run": "true"},
-                                   files=[("files", ("sites.csv", GOOD, "text/csv"))])
+    response = own.api("ada").post(
+        "/api/v1/loads",
+        data={"dry_run": "true"},
+        files=[("files", ("sites.csv", GOOD, "text/csv"))],
+    )
     assert response.json()["dry_run"] is True
     assert _sites(own) == ["ATL", "DAL"]
 
 
 def test_file_must_be_named_after_a_table(site: Site) -> None:
-    response = site.api("ada").post("/api/v1/loads", files=[("files", ("export.csv", GOOD, "text/csv"))])
+    response = site.api("ada").post(
+        "/api/v1/loads", files=[("files", ("export.csv", GOOD, "text/csv"))]
+    )
     assert response.status_code == 422
     assert "name each file after its table" in response.json()["error"]["message"]
 

@@ -22,6 +22,7 @@ from schemathesis.config import SchemathesisConfig
 
 from tests.web.conftest import Site, make_site
 
+
 @pytest.fixture(scope="module")
 def api_site(tmp_path_factory: pytest.TempPathFactory, company_file: Path) -> Site:
     return make_site(tmp_path_factory.mktemp("openapi"), company_file)
@@ -67,5 +68,10 @@ def test_document_declares_the_token_scheme(api_site: Site) -> None:
     document = api_site.api("vic").get("/api/v1/openapi.json").json()
     assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
     paths = set(document["paths"])
-    assert {"/api/v1/scorecard", "/api/v1/kpis", "/api/v1/kpis/{kpi}/rows", "/api/v1/loads"} <= paths
+    assert {
+        "/api/v1/scorecard",
+        "/api/v1/kpis",
+        "/api/v1/kpis/{kpi}/rows",
+        "/api/v1/loads",
+    } <= paths
     assert all(p.startswith("/api/v1/") for p in paths)

@@ -13,11 +13,17 @@ def test_login_sets_a_hardened_session_cookie(site: Site) -> None:
     page = client.get("/login")
     response = client.post(
         "/login",
-        data={"username": "vic", "password": PASSWORDS["vic"], "csrf_token": csrf_of(page.text),
-              "next": "/kpis"},
+        data={
+            "username": "vic",
+            "password": PASSWORDS["vic"],
+            "csrf_token": csrf_of(page.text),
+            "next": "/kpis",
+        },
     )
     assert (response.status_code, response.headers["location"]) == (303, "/kpis")
-    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("obeya_session="))
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith("obeya_session=")
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain http in this test
@@ -30,7 +36,9 @@ def test_cookie_is_secure_over_https(site: Site) -> None:
         "/login",
         data={"username": "vic", "password": PASSWORDS["vic"], "csrf_token": csrf_of(page.text)},
     )
-    cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("obeya_session="))
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith("obeya_session=")
+    )
     assert "Secure" in cookie
 
 
@@ -53,11 +61,14 @@ def test_a_form_post_without_csrf_is_refused(site: Site) -> None:
 def test_a_forged_csrf_token_is_refused_and_the_real_one_works(site: Site) -> None:
     client = site.client("ada")
     token = csrf_of(client.get("/users").text)
-    forged = client.post("/users", data={"name": "eve", "role": "viewer", "password": "x" * 12,
-                                         "csrf_token": "0" * 64})
+    forged = client.post(
+        "/users",
+        data={"name": "eve", "role": "viewer", "password": "x" * 12, "csrf_token": "0" * 64},
+    )
     assert forged.status_code == 403
-    ok = client.post("/users", data={"name": "eve", "role": "viewer", "password": "x" * 12,
-                                     "csrf_token": token})
+    ok = client.post(
+        "/users", data={"name": "eve", "role": "viewer", "password": "x" * 12, "csrf_token": token}
+    )
     assert ok.status_code == 303
     assert site.app.state.obeya.store.user("eve") is not None
 
@@ -77,13 +88,21 @@ def test_wrong_password_then_rate_limit(tmp_path: Path, company_file: Path) -> N
     client = own.client()
     for _ in range(3):
         page = client.get("/login")
-        bad = client.post("/login", data={"username": "vic", "password": "wrong-password",
-                                          "csrf_token": csrf_of(page.text)})
+        bad = client.post(
+            "/login",
+            data={
+                "username": "vic",
+                "password": "wrong-password",
+                "csrf_token": csrf_of(page.text),
+            },
+        )
         assert bad.status_code == 401
         assert "wrong user name or password" in bad.text
     page = client.get("/login")
-    limited = client.post("/login", data={"username": "vic", "password": PASSWORDS["vic"],
-                                          "csrf_token": csrf_of(page.text)})
+    limited = client.post(
+        "/login",
+        data={"username": "vic", "password": PASSWORDS["vic"], "csrf_token": csrf_of(page.text)},
+    )
     assert limited.status_code == 429  # even the right password waits out the window
     assert 0 < int(limited.headers["retry-after"]) <= 601
     other = own.client()
@@ -111,8 +130,12 @@ def test_login_never_redirects_off_site(site: Site) -> None:
     page = client.get("/login")
     response = client.post(
         "/login",
-        data={"username": "vic", "password": PASSWORDS["vic"], "csrf_token": csrf_of(page.text),
-              "next": "//evil.example/x"},
+        data={
+            "username": "vic",
+            "password": PASSWORDS["vic"],
+            "csrf_token": csrf_of(page.text),
+            "next": "//evil.example/x",
+        },
     )
     assert response.headers["location"] == "/scorecard"
 

@@ -44,10 +44,12 @@ def register(app: typer.Typer) -> None:
     )(serve)
     users_app.command("add", epilog="Example: obeya users add ann --role admin")(users_add)
     users_app.command("list", epilog="Example: obeya users list --format json")(users_list)
-    users_app.command("token", epilog="Example: obeya users token ann --label nightly")(
-        users_token
+    users_app.command("token", epilog="Example: obeya users token ann --label nightly")(users_token)
+    app.add_typer(
+        users_app,
+        epilog="Examples: obeya users add ann --role admin | obeya users list | "
+        "obeya users token ann",
     )
-    app.add_typer(users_app)
 
 
 def _auth(warehouse: str | None, store: str | None):  # type: ignore[no-untyped-def]
@@ -58,7 +60,9 @@ def _auth(warehouse: str | None, store: str | None):  # type: ignore[no-untyped-
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to bind; 127.0.0.1 keeps it on this machine.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     cookie_secure: Annotated[
         str, typer.Option(help="Secure flag of the session cookie: auto, always or never.")
@@ -80,8 +84,7 @@ def serve(
     app = create_app(settings)
     if not app.state.obeya.store.users():
         err.print(
-            "note: no users yet; create the first admin with "
-            "`obeya users add NAME --role admin`",
+            "note: no users yet; create the first admin with `obeya users add NAME --role admin`",
             markup=False,
         )
     out.print(f"obeya war room on http://{host}:{port} (warehouse {settings.warehouse_url})")
@@ -115,7 +118,9 @@ def users_add(
 
 
 def users_list(
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TABLE,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.TABLE,
     warehouse: WarehouseOption = None,
     store: StoreOption = None,
 ) -> None:

@@ -8,7 +8,9 @@ login page and the static assets).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 
@@ -69,6 +71,9 @@ def create_app(
     for part in [*builtin_parts(), *parts]:
         registry.register(part)
         app.include_router(part.router, responses=ERROR_RESPONSES)
+        state.warmers.extend(part.warmers)
+    if settings.warehouse_url.folder is None or Path(settings.warehouse_url.target).exists():
+        state.warm()
     install_error_handlers(app)
     _bearer_scheme(app)
 
@@ -76,7 +81,10 @@ def create_app(
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        started = time.perf_counter()
         response = await call_next(request)
+        elapsed = (time.perf_counter() - started) * 1000
+        response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
         response.headers.setdefault("Content-Security-Policy", _CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -26,6 +26,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import assert_never
 
@@ -46,7 +47,8 @@ __all__ = [
 ]
 
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "obeya_"
+TOUCH_EVERY = timedelta(minutes=1)
+API_KEY_PREFIX = "obeya_"
 _hasher = PasswordHasher()
 
 
@@ -180,7 +182,9 @@ class Auth:
     def _existing(self, name: str) -> StoredUser:
         user = self.store.user(name)
         if user is None:
-            raise ConfigError(f"no user {name!r}; create it with `obeya users add {name} --role ROLE`")
+            raise ConfigError(
+                f"no user {name!r}; create it with `obeya users add {name} --role ROLE`"
+            )
         return user
 
     def verify(self, name: str, password: str) -> StoredUser | None:
@@ -261,17 +265,19 @@ class Auth:
         token_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         self.store.add_token(token_id, user, _sha256(secret), label or "api token")
-        return f"{TOKEN_PREFIX}{token_id}_{secret}"
+        return f"{API_KEY_PREFIX}{token_id}_{secret}"
 
     def token_principal(self, token: str | None) -> Principal | None:
-        if not token or not token.startswith(TOKEN_PREFIX):
+        if not token or not token.startswith(API_KEY_PREFIX):
             return None
-        token_id, _, secret = token[len(TOKEN_PREFIX) :].partition("_")
+        token_id, _, secret = token[len(API_KEY_PREFIX) :].partition("_")
         stored = self.store.token(token_id)
         if stored is None or not hmac.compare_digest(stored.secret_hash, _sha256(secret)):
             return None
         user = self.store.user(stored.user_name)
         if user is None or not user.active:
             return None
-        self.store.touch_token(token_id)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        if stored.last_used_at is None or now - stored.last_used_at > TOUCH_EVERY:
+            self.store.touch_token(token_id)  # at most once a minute: a write per call is costly
         return Principal(user.name, Role(user.role), "token")

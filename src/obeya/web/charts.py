@@ -33,7 +33,7 @@ def vega_bundle() -> str:
         if _bundle is None:
             import vl_convert
 
-            _bundle = vl_convert.javascript_bundle()
+            _bundle = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # stub lacks the default
         return _bundle
 
 
@@ -62,7 +62,7 @@ def kpi_trend_chart(spec: KpiSpec, points: Sequence[dict[str, Any]]) -> dict[str
         {"period": p["period"], "value": p["value"], "status": p["status"] or "none"}
         for p in points
     ]
-    base = alt.Chart(alt.Data(values=data))
+    base = alt.Chart({"values": data})
     fmt = _axis_format(spec.unit)
     line = base.mark_line(point=True, color="#1f4e79").encode(
         x=alt.X("period:O", title=None, sort=None),
@@ -73,12 +73,16 @@ def kpi_trend_chart(spec: KpiSpec, points: Sequence[dict[str, Any]]) -> dict[str
     if spec.target is not None:
         t = spec.target
         low, high = sorted((t.red, t.amber_level))
-        band = alt.Chart(alt.Data(values=[{"low": low, "high": high}])).mark_rect(
-            color="#f0ad4e", opacity=0.18
-        ).encode(y="low:Q", y2="high:Q")
-        rule = alt.Chart(alt.Data(values=[{"target": t.value}])).mark_rule(
-            color="#2e7d32", strokeDash=[6, 4]
-        ).encode(y="target:Q")
+        band = (
+            alt.Chart({"values": [{"low": low, "high": high}]})
+            .mark_rect(color="#f0ad4e", opacity=0.18)
+            .encode(y="low:Q", y2="high:Q")
+        )
+        rule = (
+            alt.Chart({"values": [{"target": t.value}]})
+            .mark_rule(color="#2e7d32", strokeDash=[6, 4])
+            .encode(y="target:Q")
+        )
         layers += [band, rule]
     chart = alt.layer(*layers, line).properties(width="container", height=240)
     spec_dict: dict[str, Any] = chart.to_dict()
@@ -94,18 +98,23 @@ def line_chart(
 ) -> dict[str, Any]:
     import altair as alt
 
-    enc: dict[str, Any] = {"x": alt.X(f"{x}:O", title=None, sort=None), "y": alt.Y(f"{y}:Q", title=title or y)}
+    enc: dict[str, Any] = {
+        "x": alt.X(f"{x}:O", title=None, sort=None),
+        "y": alt.Y(f"{y}:Q", title=title or y),
+    }
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=None)
-    chart = alt.Chart(alt.Data(values=list(rows))).mark_line(point=True).encode(**enc)
+    chart = alt.Chart({"values": list(rows)}).mark_line(point=True).encode(**enc)
     return chart.properties(width="container", height=220).to_dict()  # type: ignore[no-any-return]
 
 
 def bar_chart(rows: Sequence[dict[str, Any]], x: str, y: str, title: str = "") -> dict[str, Any]:
     import altair as alt
 
-    chart = alt.Chart(alt.Data(values=list(rows))).mark_bar(color="#1f4e79").encode(
-        x=alt.X(f"{x}:N", title=None, sort=None), y=alt.Y(f"{y}:Q", title=title or y)
+    chart = (
+        alt.Chart({"values": list(rows)})
+        .mark_bar(color="#1f4e79")
+        .encode(x=alt.X(f"{x}:N", title=None, sort=None), y=alt.Y(f"{y}:Q", title=title or y))
     )
     return chart.properties(width="container", height=220).to_dict()  # type: ignore[no-any-return]
 
@@ -114,7 +123,9 @@ def sparkline_svg(values: Sequence[float | None], width: int = 110, height: int 
     """A polyline of the values (gaps where a value is missing), as inline SVG."""
     known = [v for v in values if v is not None and math.isfinite(v)]
     if len(known) < 2:
-        return Markup('<svg class="spark" width="{0}" height="{1}" aria-hidden="true"></svg>'.format(width, height))
+        return Markup(  # noqa: S704 - integers only
+            f'<svg class="spark" width="{width}" height="{height}" aria-hidden="true"></svg>'
+        )
     lo, hi = min(known), max(known)
     span = hi - lo or 1.0
     step = (width - 4) / max(len(values) - 1, 1)
@@ -127,9 +138,7 @@ def sparkline_svg(values: Sequence[float | None], width: int = 110, height: int 
         x = 2 + i * step
         y = height - 2 - (v - lo) / span * (height - 4)
         segments[-1].append(f"{x:.1f},{y:.1f}")
-    lines = "".join(
-        f'<polyline points="{escape(" ".join(s))}" />' for s in segments if len(s) > 1
-    )
+    lines = "".join(f'<polyline points="{escape(" ".join(s))}" />' for s in segments if len(s) > 1)
     return Markup(  # noqa: S704 - numbers only, escaped
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="trend">{lines}</svg>'

@@ -11,6 +11,7 @@ load from anywhere shows at the next request.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 
 from fastapi import Depends, Request
 
+from obeya.errors import WarehouseError
 from obeya.warehouse import LOAD_LOG, Backend, Warehouse
 from obeya.web.auth import Auth, LoginLimiter, Principal, Role
 from obeya.web.errors import ApiError
@@ -28,6 +30,9 @@ from obeya.web.settings import Settings
 from obeya.web.store import Store
 
 __all__ = [
+    "AS_ADMIN",
+    "AS_ANALYST",
+    "AS_VIEWER",
     "SESSION_COOKIE",
     "AppState",
     "Ctx",
@@ -44,6 +49,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
+log = logging.getLogger("obeya.web")
 
 
 class WarehouseGate:
@@ -79,8 +85,12 @@ class WarehouseGate:
         with self.lock:
             yield
 
-    def data_version(self, wh: Warehouse) -> tuple[Any, ...]:
-        """Changes whenever the warehouse's data or the company KPI file changes."""
+    def data_version(self, wh: Warehouse | None = None) -> tuple[Any, ...]:
+        """Changes whenever the warehouse's data or the company KPI file changes.
+
+        For a DuckDB file it is read from the files' modification times, without
+        opening the warehouse; a PostgreSQL warehouse needs ``wh`` (the load log).
+        """
         kpis = (self.url.folder / "kpis.yaml") if self.url.folder is not None else None
         kpi_stamp = kpis.stat().st_mtime_ns if kpis is not None and kpis.exists() else 0
         if self.url.backend is Backend.DUCKDB:
@@ -88,8 +98,14 @@ class WarehouseGate:
             wal = path.with_name(path.name + ".wal")
             stamps = tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in (path, wal))
             return (self._writes, *stamps, kpi_stamp)
+        if wh is None:
+            raise WarehouseError("the data version of a PostgreSQL warehouse needs a connection")
         latest = wh.sql_arrow(f"SELECT max(loaded_at) AS t, count(*) AS n FROM {LOAD_LOG}")
         return (self._writes, *latest.to_pylist()[0].values(), kpi_stamp)
+
+    @property
+    def versioned_by_files(self) -> bool:
+        return self.url.backend is Backend.DUCKDB
 
 
 class ViewCache:
@@ -99,6 +115,13 @@ class ViewCache:
         self.size = size
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
+
+    def peek(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return True, self._items[key]
+        return False, None
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         with self._lock:
@@ -119,7 +142,12 @@ class ViewCache:
 
 @dataclass
 class AppState:
-    """Everything one app instance holds, built once by ``create_app``."""
+    """Everything one app instance holds, built once by ``create_app``.
+
+    ``warmers`` compute views ahead of the first viewer (the default scorecard): they
+    run in a background thread when the app starts and after every change the app
+    makes to the data (setting ``prewarm``).
+    """
 
     settings: Settings
     store: Store
@@ -127,6 +155,29 @@ class AppState:
     limiter: LoginLimiter
     gate: WarehouseGate
     cache: ViewCache = field(default_factory=ViewCache)
+    warmers: list[Callable[[AppState], object]] = field(default_factory=list)
+
+    def data_changed(self) -> None:
+        """Drop every cached view and warm the main ones again."""
+        self.cache.clear()
+        self.warm()
+
+    def warm(self) -> threading.Thread | None:
+        if not self.settings.prewarm or not self.warmers:
+            return None
+
+        def run() -> None:
+            for warmer in self.warmers:
+                try:
+                    warmer(self)
+                except Exception:
+                    log.warning(
+                        "warming %s failed", getattr(warmer, "__name__", warmer), exc_info=True
+                    )
+
+        thread = threading.Thread(target=run, name="obeya-prewarm", daemon=True)
+        thread.start()
+        return thread
 
 
 @dataclass(frozen=True)
@@ -140,14 +191,22 @@ class Ctx:
     @property
     def user(self) -> Principal:
         if self.principal is None:
-            raise ApiError(401, "sign in first: log in, or send an API token as 'Authorization: Bearer ...'")
+            raise ApiError(
+                401, "sign in first: log in, or send an API token as 'Authorization: Bearer ...'"
+            )
         return self.principal
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
 
     def audit(self, action: str, target: str, detail: str = "") -> None:
         self.state.store.add_audit(self.user.user, action, target, detail)
 
     def csrf_token(self) -> str:
-        return self.state.auth.csrf_token(csrf_bound_id(self.request, self.state, self.principal) or "")
+        return self.state.auth.csrf_token(
+            csrf_bound_id(self.request, self.state, self.principal) or ""
+        )
 
 
 def _state(request: Request) -> AppState:
@@ -159,7 +218,9 @@ def principal_of(request: Request, state: AppState) -> Principal | None:
     header = request.headers.get("authorization")
     if header:
         scheme, _, token = header.partition(" ")
-        principal = state.auth.token_principal(token.strip()) if scheme.lower() == "bearer" else None
+        principal = (
+            state.auth.token_principal(token.strip()) if scheme.lower() == "bearer" else None
+        )
         if principal is None:
             raise ApiError(
                 401,
@@ -202,7 +263,7 @@ async def get_ctx(request: Request) -> Ctx:
     return Ctx(state, request, principal_of(request, state))
 
 
-def require(role: Role) -> Callable[..., Any]:
+def require(role: Role) -> Any:
     """A dependency: the caller must be signed in with ``role`` or above (and pass CSRF)."""
 
     async def dependency(request: Request) -> Ctx:
@@ -224,4 +285,10 @@ def require(role: Role) -> Callable[..., Any]:
 
     dependency.__name__ = f"require_{role.value}"
     dependency.min_role = role  # type: ignore[attr-defined]
-    return Depends(dependency)  # type: ignore[no-any-return]
+    return Depends(dependency)
+
+
+# the dependencies every route declares as its last parameter (``ctx: Ctx = AS_VIEWER``)
+AS_VIEWER = require(Role.VIEWER)
+AS_ANALYST = require(Role.ANALYST)
+AS_ADMIN = require(Role.ADMIN)

@@ -68,7 +68,7 @@ class Drill:
 
     @property
     def truncated(self) -> bool:
-        return self.total_rows > self.rows.num_rows
+        return self.total_rows > int(self.rows.num_rows)
 
 
 def _joins_needed(source: SourceSpec, texts: Sequence[str | None]) -> dict[str, set[str]]:
@@ -101,9 +101,7 @@ def _relation(wh: Warehouse, source: SourceSpec, needed: dict[str, set[str]]) ->
         cols = {k: r[c] for k, c in zip(keys, right, strict=True)}
         cols |= {f"{join.name}__{c}": r[c] for c in sorted(needed[join.name])}
         r = r.select(**cols)
-        t = t.left_join(r, [t[a] == r[b] for a, b in zip(join.keys, keys, strict=True)]).drop(
-            *keys
-        )
+        t = t.left_join(r, [t[a] == r[b] for a, b in zip(join.keys, keys, strict=True)]).drop(*keys)
     return t
 
 
@@ -183,11 +181,11 @@ def drill_rows(
             additive[m.id] = column
         else:
             notes.append(
-                f"{m.id} ({m.kind.value}) is computed from these rows "
-                "but is not their sum"
+                f"{m.id} ({m.kind.value}) is computed from these rows but is not their sum"
             )
-    for m in others:
-        notes.append(f"{m.id} reads {m.source} by {m.date}; open its own KPI to see those rows")
+    notes += [
+        f"{m.id} reads {m.source} by {m.date}; open its own KPI to see those rows" for m in others
+    ]
 
     selected = table.filter(*preds).select(*own, **extra)
     totals_expr = selected.aggregate(
@@ -195,15 +193,15 @@ def drill_rows(
     )
     totals = totals_expr.to_pyarrow().to_pylist()[0]
     for m in group:
-        column = additive.get(m.id)
-        value = totals.get(column) if column is not None else None
+        found = additive.get(m.id)
+        value = totals.get(found) if found is not None else None
         drill_measures.append(
             DrillMeasure(
                 m.id,
                 m.description,
                 m.kind,
-                column,
-                None if column is None else float(value or 0.0),
+                found,
+                None if found is None else float(value or 0.0),
             )
         )
     keys = [c for c in model.key if c in own]

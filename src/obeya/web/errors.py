@@ -12,9 +12,9 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
-from pydantic import BaseModel
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from obeya.errors import LoadRefused, ObeyaError, WarehouseError
@@ -123,7 +123,9 @@ def _respond(request: Request, error: ApiError) -> Response:
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     from obeya.web.render import render_error
 
-    return render_error(request, error.status, error.code, error.message, error.details, error.headers)
+    return render_error(
+        request, error.status, error.code, error.message, error.details, error.headers
+    )
 
 
 def _from_obeya(exc: ObeyaError) -> ApiError:

@@ -9,8 +9,9 @@ parts=[my_part])`` adds them after the built-ins.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
@@ -40,6 +41,8 @@ class Part:
     router: APIRouter
     nav: tuple[NavItem, ...] = ()
     description: str = ""
+    # views to compute ahead of the first viewer, given the app state (see AppState.warm)
+    warmers: tuple[Callable[[Any], object], ...] = ()
 
 
 @dataclass

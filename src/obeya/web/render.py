@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from obeya.web.context import AppState, Ctx, csrf_bound_id
+from obeya.web.context import AppState, Ctx, csrf_bound_id, principal_of
+from obeya.web.errors import ApiError
 from obeya.web.registry import Registry
 
 __all__ = ["environment", "render", "render_error"]
@@ -38,7 +39,13 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return "" if not math.isfinite(value) else f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+        return (
+            ""
+            if not math.isfinite(value)
+            else f"{value:,.4g}"
+            if abs(value) < 1e4
+            else f"{value:,.0f}"
+        )
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     return str(value)
@@ -87,8 +94,8 @@ def render(
     ctx: Ctx, template: str, status: int = 200, headers: dict[str, str] | None = None, **values: Any
 ) -> HTMLResponse:
     """The page ``template`` with the base context and ``values``."""
-    html = environment().get_template(template).render(
-        **_base(ctx.request, ctx.state, ctx), **values
+    html = (
+        environment().get_template(template).render(**_base(ctx.request, ctx.state, ctx), **values)
     )
     return HTMLResponse(html, status_code=status, headers=headers)
 
@@ -103,18 +110,20 @@ def render_error(
 ) -> HTMLResponse:
     state: AppState = request.app.state.obeya
     try:
-        from obeya.web.context import _principal
-
         principal = principal_of(request, state)
-    except Exception:  # an invalid token on a page: show the error without a user
+    except ApiError:  # an invalid token on a page: show the error without a user
         principal = None
     ctx = Ctx(state, request, principal)
-    html = environment().get_template("error.html").render(
-        **_base(request, state, ctx),
-        status=status,
-        code=code,
-        message=message,
-        details=details or [],
-        title=f"{status} {code.replace('_', ' ')}",
+    html = (
+        environment()
+        .get_template("error.html")
+        .render(
+            **_base(request, state, ctx),
+            status=status,
+            code=code,
+            message=message,
+            details=details or [],
+            title=f"{status} {code.replace('_', ' ')}",
+        )
     )
     return HTMLResponse(html, status_code=status, headers=headers)

@@ -8,7 +8,7 @@ holds the values; :meth:`Settings.build` checks them and names the bad one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -40,16 +40,47 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("warehouse", None, str, "DuckDB file or postgresql:// URL (default: OBEYA_WAREHOUSE, then ./obeya.duckdb)."),
-    Setting("store", None, str, f"SQLite file holding users, sessions, tokens and the audit log (default: {STORE_FILE} beside a DuckDB warehouse, else in the current folder)."),
-    Setting("briefings_dir", None, str, "Folder of the briefing archive (default: briefings/ beside the warehouse)."),
+    Setting(
+        "warehouse",
+        None,
+        str,
+        "DuckDB file or postgresql:// URL (default: OBEYA_WAREHOUSE, then ./obeya.duckdb).",
+    ),
+    Setting(
+        "store",
+        None,
+        str,
+        f"SQLite file holding users, sessions, tokens and the audit log (default: {STORE_FILE} beside a DuckDB warehouse, else in the current folder).",
+    ),
+    Setting(
+        "briefings_dir",
+        None,
+        str,
+        "Folder of the briefing archive (default: briefings/ beside the warehouse).",
+    ),
     Setting("session_hours", 12, int, "Hours a login stays valid."),
-    Setting("cookie_secure", CookieSecure.AUTO, CookieSecure, "Secure flag of the session cookie: auto (when served over https), always or never."),
-    Setting("login_attempts", 5, int, "Failed logins allowed per user and client address within the window."),
+    Setting(
+        "cookie_secure",
+        CookieSecure.AUTO,
+        CookieSecure,
+        "Secure flag of the session cookie: auto (when served over https), always or never.",
+    ),
+    Setting(
+        "login_attempts",
+        5,
+        int,
+        "Failed logins allowed per user and client address within the window.",
+    ),
     Setting("login_window_seconds", 300, int, "The login rate-limit window, in seconds."),
     Setting("max_upload_mb", 200, int, "Largest upload accepted on the data loads page, in MB."),
     Setting("sql_max_rows", 10_000, int, "Rows the SQL console returns at most."),
     Setting("drill_max_rows", 500, int, "Rows a drill-down returns at most."),
+    Setting(
+        "prewarm",
+        True,
+        bool,
+        "Compute the default scorecard in the background at start and after each change, so the first viewer does not wait.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -69,7 +100,7 @@ class Settings:
     max_upload_mb: int = 200
     sql_max_rows: int = 10_000
     drill_max_rows: int = 500
-    extra: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    prewarm: bool = True
 
     @classmethod
     def build(cls, **values: Any) -> Settings:
@@ -95,10 +126,14 @@ class Settings:
     def check(self) -> None:
         for name in ("session_hours", "login_attempts", "login_window_seconds", "max_upload_mb"):
             if getattr(self, name) < 1:
-                raise ConfigError(f"web setting {name} is {getattr(self, name)}; it must be 1 or more")
+                raise ConfigError(
+                    f"web setting {name} is {getattr(self, name)}; it must be 1 or more"
+                )
         for name in ("sql_max_rows", "drill_max_rows"):
             if getattr(self, name) < 1:
-                raise ConfigError(f"web setting {name} is {getattr(self, name)}; it must be 1 or more")
+                raise ConfigError(
+                    f"web setting {name} is {getattr(self, name)}; it must be 1 or more"
+                )
         url = self.warehouse_url
         if url.backend is Backend.DUCKDB and url.target == ":memory:":
             raise ConfigError(
@@ -125,14 +160,22 @@ class Settings:
         folder = self.warehouse_url.folder
         return (folder if folder is not None else Path.cwd()) / "briefings"
 
-    def replace(self, **values: Any) -> Settings:
-        return replace(self, **values)
-
 
 def _convert(setting: Setting, value: Any) -> Any:
+    if isinstance(value, bool) and setting.kind is not bool:
+        raise ConfigError(
+            f"web setting {setting.name}: {value!r} is not a valid {setting.kind.__name__}"
+        )
     if isinstance(value, setting.kind):
         return value
     try:
+        if setting.kind is bool and isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("true", "1", "yes", "on"):
+                return True
+            if lowered in ("false", "0", "no", "off"):
+                return False
+            raise ValueError(value)
         if setting.kind is int and isinstance(value, str):
             return int(value)
         if issubclass(setting.kind, StrEnum):
@@ -141,7 +184,9 @@ def _convert(setting: Setting, value: Any) -> Any:
             return str(value)
     except ValueError:
         pass
-    raise ConfigError(f"web setting {setting.name}: {value!r} is not a valid {setting.kind.__name__}")
+    raise ConfigError(
+        f"web setting {setting.name}: {value!r} is not a valid {setting.kind.__name__}"
+    )
 
 
 def settings_table() -> list[dict[str, str]]:

@@ -175,9 +175,7 @@ class Store:
                     "UPDATE web_users SET password_hash = ? WHERE name = ?", (password_hash, name)
                 )
             if active is not None:
-                con.execute(
-                    "UPDATE web_users SET active = ? WHERE name = ?", (int(active), name)
-                )
+                con.execute("UPDATE web_users SET active = ? WHERE name = ?", (int(active), name))
                 if not active:  # a disabled user is logged out everywhere
                     con.execute("DELETE FROM web_sessions WHERE user_name = ?", (name,))
 

@@ -74,9 +74,7 @@ def write_target(url: WarehouseUrl, spec: KpiSpec, edit: TargetEdit) -> Path:
     targets = dict(document.get("targets") or {})
     entry: dict[str, Any] = dict(targets.get(spec.id) or {})
     if not entry and spec.target is not None and spec.target.sites:
-        entry["sites"] = {
-            s: t.model_dump(exclude_none=True) for s, t in spec.target.sites.items()
-        }
+        entry["sites"] = {s: t.model_dump(exclude_none=True) for s, t in spec.target.sites.items()}
     entry.update({"value": edit.value, "red": edit.red})
     if edit.amber is None:
         entry.pop("amber", None)

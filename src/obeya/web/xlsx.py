@@ -53,12 +53,11 @@ def _cell(ref: str, value: object) -> str:
         return ""
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float) and not (isinstance(value, float) and not math.isfinite(value)):
+    if isinstance(value, int | float) and not (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
         return f'<c r="{ref}"><v>{value!r}</v></c>'
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        text = value.isoformat()
-    else:
-        text = str(value)
+    text = value.isoformat() if isinstance(value, dt.datetime | dt.date | dt.time) else str(value)
     # characters XML 1.0 cannot hold are dropped
     text = "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 32)
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
@@ -68,7 +67,7 @@ def table_to_xlsx(table: pa.Table, sheet: str = "query") -> bytes:
     """``table`` as an XLSX workbook of one sheet, header in the first row."""
     letters = [_column_letter(i) for i in range(table.num_columns)]
     rows = [
-        "<row r=\"1\">"
+        '<row r="1">'
         + "".join(_cell(f"{c}1", name) for c, name in zip(letters, table.column_names, strict=True))
         + "</row>"
     ]

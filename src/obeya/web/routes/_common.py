@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from obeya.errors import ConfigError
 from obeya.metrics import Catalog, Dimension, catalog_for
 from obeya.warehouse import Warehouse
-from obeya.web.context import Ctx
+from obeya.web.context import AppState, Ctx
 
 __all__ = [
     "PERIOD_PATTERN",
@@ -49,6 +49,7 @@ def form_dimension(value: str | None) -> Dimension | None:
 def form_period(value: str | None) -> str | None:
     """A page's ``period`` field: empty means the latest period."""
     return value.strip() or None if value else None
+
 
 T = TypeVar("T")
 
@@ -98,7 +99,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def table_view(table: pa.Table, total_rows: int | None = None, truncated: bool = False) -> TableView:
+def table_view(
+    table: pa.Table, total_rows: int | None = None, truncated: bool = False
+) -> TableView:
     columns = table.column_names
     data = [table.column(i).to_pylist() for i in range(table.num_columns)]
     rows = [[jsonable(col[r]) for col in data] for r in range(table.num_rows)]
@@ -119,15 +122,28 @@ def frame_view(frame: pd.DataFrame, limit: int | None = None) -> TableView:
     return table_view(table)
 
 
-def cached(ctx: Ctx, key: tuple[Any, ...], compute: Callable[[Warehouse], T]) -> T:
-    """``compute(warehouse)``, cached until the warehouse's data changes."""
-    gate = ctx.state.gate
+def _state(ctx: Ctx | AppState) -> AppState:
+    return ctx.state if isinstance(ctx, Ctx) else ctx
+
+
+def cached(ctx: Ctx | AppState, key: tuple[Any, ...], compute: Callable[[Warehouse], T]) -> T:
+    """``compute(warehouse)``, cached until the warehouse's data changes.
+
+    On a DuckDB file a cached view is served without opening the warehouse.
+    """
+    state = _state(ctx)
+    gate = state.gate
+    if gate.versioned_by_files:
+        found, value = state.cache.peek((*key, gate.data_version()))
+        if found:
+            return value  # type: ignore[no-any-return]
     with gate.read() as wh:
         version = gate.data_version(wh)
-        return ctx.state.cache.get((*key, version), lambda: compute(wh))
+        return state.cache.get((*key, version), lambda: compute(wh))
 
 
-def catalog_of(ctx: Ctx, wh: Warehouse) -> Catalog:
+def catalog_of(ctx: Ctx | AppState, wh: Warehouse) -> Catalog:
     """The warehouse's KPI catalog (the shipped one plus its kpis.yaml), cached."""
-    version = ctx.state.gate.data_version(wh)
-    return ctx.state.cache.get(("catalog", version), lambda: catalog_for(wh))
+    state = _state(ctx)
+    version = state.gate.data_version(wh)
+    return state.cache.get(("catalog", version), lambda: catalog_for(wh))

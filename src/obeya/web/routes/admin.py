@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from obeya.web.auth import Role
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_ADMIN, Ctx
 from obeya.web.errors import ApiError
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
@@ -84,8 +86,14 @@ def _change(ctx: Ctx, name: str, change: UserChange) -> UserView:
 
 def _audit(ctx: Ctx, limit: int, user: str | None) -> list[AuditView]:
     return [
-        AuditView(entry_id=e.entry_id, at=e.at, user=e.user, action=e.action,
-                  target=e.target, detail=e.detail)
+        AuditView(
+            entry_id=e.entry_id,
+            at=e.at,
+            user=e.user,
+            action=e.action,
+            target=e.target,
+            detail=e.detail,
+        )
         for e in ctx.state.store.audit(limit, user)
     ]
 
@@ -93,43 +101,59 @@ def _audit(ctx: Ctx, limit: int, user: str | None) -> list[AuditView]:
 def part() -> Part:
     router = APIRouter()
 
-    @router.get("/api/v1/users", response_model=list[UserView], tags=["admin"],
-                summary="Users and their roles")
-    def api_users(ctx: Ctx = require(Role.ADMIN)) -> list[UserView]:
+    @router.get(
+        "/api/v1/users",
+        response_model=list[UserView],
+        tags=["admin"],
+        summary="Users and their roles",
+    )
+    def api_users(ctx: Ctx = AS_ADMIN) -> list[UserView]:
         return _users(ctx)
 
-    @router.post("/api/v1/users", response_model=UserView, status_code=201, tags=["admin"],
-                 summary="Add a user")
-    def api_add_user(body: NewUser, ctx: Ctx = require(Role.ADMIN)) -> UserView:
+    @router.post(
+        "/api/v1/users",
+        response_model=UserView,
+        status_code=201,
+        tags=["admin"],
+        summary="Add a user",
+    )
+    def api_add_user(body: NewUser, ctx: Ctx = AS_ADMIN) -> UserView:
         return _add(ctx, body)
 
-    @router.patch("/api/v1/users/{name}", response_model=UserView, tags=["admin"],
-                  summary="Change a user's role, password or activity")
-    def api_change_user(
-        change: UserChange, name: str = UserName, ctx: Ctx = require(Role.ADMIN)
-    ) -> UserView:
+    @router.patch(
+        "/api/v1/users/{name}",
+        response_model=UserView,
+        tags=["admin"],
+        summary="Change a user's role, password or activity",
+    )
+    def api_change_user(change: UserChange, name: str = UserName, ctx: Ctx = AS_ADMIN) -> UserView:
         return _change(ctx, name, change)
 
-    @router.get("/api/v1/audit", response_model=list[AuditView], tags=["admin"],
-                summary="The audit log, newest first")
+    @router.get(
+        "/api/v1/audit",
+        response_model=list[AuditView],
+        tags=["admin"],
+        summary="The audit log, newest first",
+    )
     def api_audit(
         limit: int = Query(200, ge=1, le=5000),
         user: str | None = Query(None, max_length=64),
-        ctx: Ctx = require(Role.ADMIN),
+        ctx: Ctx = AS_ADMIN,
     ) -> list[AuditView]:
         return _audit(ctx, limit, user)
 
     @router.get("/users", include_in_schema=False)
-    def page_users(ctx: Ctx = require(Role.ADMIN)) -> HTMLResponse:
-        return render(ctx, "users.html", title="Users", users=_users(ctx),
-                      roles=[r.value for r in Role])
+    def page_users(ctx: Ctx = AS_ADMIN) -> HTMLResponse:
+        return render(
+            ctx, "users.html", title="Users", users=_users(ctx), roles=[r.value for r in Role]
+        )
 
     @router.post("/users", include_in_schema=False)
     def page_add_user(
+        role: Annotated[Role, Form()],
         name: str = Form(..., max_length=64),
-        role: Role = Form(...),
         password: str = Form(..., max_length=1000),
-        ctx: Ctx = require(Role.ADMIN),
+        ctx: Ctx = AS_ADMIN,
     ) -> RedirectResponse:
         _add(ctx, NewUser(name=name, role=role, password=password))
         return RedirectResponse("/users", status_code=303)
@@ -137,10 +161,10 @@ def part() -> Part:
     @router.post("/users/{name}", include_in_schema=False)
     def page_change_user(
         name: str = UserName,
-        role: Role | None = Form(None),
+        role: Annotated[Role | None, Form()] = None,
         active: str | None = Form(None, max_length=5),
         password: str | None = Form(None, max_length=1000),
-        ctx: Ctx = require(Role.ADMIN),
+        ctx: Ctx = AS_ADMIN,
     ) -> RedirectResponse:
         change = UserChange(
             role=role,
@@ -154,7 +178,7 @@ def part() -> Part:
     def page_audit(
         limit: int = Query(200, ge=1, le=5000),
         user: str | None = Query(None, max_length=64),
-        ctx: Ctx = require(Role.ADMIN),
+        ctx: Ctx = AS_ADMIN,
     ) -> HTMLResponse:
         return render(ctx, "audit.html", title="Audit log", entries=_audit(ctx, limit, user))
 

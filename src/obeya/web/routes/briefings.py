@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+
 from fastapi import APIRouter, Form, Path
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import Field
 
 from obeya.web.auth import Role
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_ANALYST, AS_VIEWER, Ctx
 from obeya.web.errors import ApiError
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
@@ -56,8 +57,12 @@ def archive(ctx: Ctx) -> list[BriefingView]:
                 continue
             stat = path.stat()
             found.setdefault(m["period"], []).append(
-                BriefingFile(name=path.name, format=m["ext"], size=stat.st_size,
-                             modified=datetime.fromtimestamp(stat.st_mtime, UTC))
+                BriefingFile(
+                    name=path.name,
+                    format=m["ext"],
+                    size=stat.st_size,
+                    modified=datetime.fromtimestamp(stat.st_mtime, UTC),
+                )
             )
     return [
         BriefingView(period=p, files=sorted(found[p], key=lambda f: f.format))
@@ -66,7 +71,7 @@ def archive(ctx: Ctx) -> list[BriefingView]:
 
 
 def write_now(ctx: Ctx, period: str | None) -> BriefingView:
-    from obeya.review import write_briefing
+    from obeya.review.write import write_briefing
 
     folder = ctx.state.settings.briefings_path
     with ctx.state.gate.read() as wh:
@@ -80,37 +85,61 @@ def write_now(ctx: Ctx, period: str | None) -> BriefingView:
 def part() -> Part:
     router = APIRouter()
 
-    @router.get("/api/v1/briefings", response_model=list[BriefingView], tags=["briefings"],
-                summary="The briefing archive, newest period first")
-    def api_briefings(ctx: Ctx = require(Role.VIEWER)) -> list[BriefingView]:
+    @router.get(
+        "/api/v1/briefings",
+        response_model=list[BriefingView],
+        tags=["briefings"],
+        summary="The briefing archive, newest period first",
+    )
+    def api_briefings(ctx: Ctx = AS_VIEWER) -> list[BriefingView]:
         return archive(ctx)
 
-    @router.post("/api/v1/briefings", response_model=BriefingView, status_code=201,
-                 tags=["briefings"], summary="Write a period's briefing into the archive (analyst)")
-    def api_write(body: BriefingRequest, ctx: Ctx = require(Role.ANALYST)) -> BriefingView:
+    @router.post(
+        "/api/v1/briefings",
+        response_model=BriefingView,
+        status_code=201,
+        tags=["briefings"],
+        summary="Write a period's briefing into the archive (analyst)",
+    )
+    def api_write(body: BriefingRequest, ctx: Ctx = AS_ANALYST) -> BriefingView:
         return write_now(ctx, body.period)
 
     @router.get("/briefings", include_in_schema=False)
-    def page_briefings(ctx: Ctx = require(Role.VIEWER)) -> HTMLResponse:
-        return render(ctx, "briefings.html", title="Briefings", briefings=archive(ctx),
-                      folder=str(ctx.state.settings.briefings_path),
-                      can_write=ctx.user.role.allows(Role.ANALYST))
+    def page_briefings(ctx: Ctx = AS_VIEWER) -> HTMLResponse:
+        return render(
+            ctx,
+            "briefings.html",
+            title="Briefings",
+            briefings=archive(ctx),
+            folder=str(ctx.state.settings.briefings_path),
+            can_write=ctx.user.role.allows(Role.ANALYST),
+        )
 
     @router.get("/briefings/{name}", include_in_schema=False)
-    def download(name: str = FileName, ctx: Ctx = require(Role.VIEWER)) -> FileResponse:
+    def download(name: str = FileName, ctx: Ctx = AS_VIEWER) -> FileResponse:
         m = _FILE.fullmatch(name)
         path = ctx.state.settings.briefings_path / name
         if m is None or not path.is_file():
             raise ApiError(404, f"no briefing {name} in the archive")
         inline = m["ext"] in ("html", "pdf", "json")
-        return FileResponse(path, media_type=_MEDIA[m["ext"]], filename=name,
-                            content_disposition_type="inline" if inline else "attachment")
+        return FileResponse(
+            path,
+            media_type=_MEDIA[m["ext"]],
+            filename=name,
+            content_disposition_type="inline" if inline else "attachment",
+        )
 
     @router.post("/briefings", include_in_schema=False)
-    def page_write(period: str = Form("", pattern=r"^(\d{4}(-(\d{2}|W\d{2}|Q[1-4]))?)?$"),
-                   ctx: Ctx = require(Role.ANALYST)) -> RedirectResponse:
+    def page_write(
+        period: str = Form("", pattern=r"^(\d{4}(-(\d{2}|W\d{2}|Q[1-4]))?)?$"),
+        ctx: Ctx = AS_ANALYST,
+    ) -> RedirectResponse:
         write_now(ctx, period or None)
         return RedirectResponse("/briefings", status_code=303)
 
-    return Part("briefings", router, (NavItem("Briefings", "/briefings", Role.VIEWER, 60),),
-                "The archive of executive briefings.")
+    return Part(
+        "briefings",
+        router,
+        (NavItem("Briefings", "/briefings", Role.VIEWER, 60),),
+        "The archive of executive briefings.",
+    )

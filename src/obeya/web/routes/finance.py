@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from obeya.errors import ObeyaError
 from obeya.warehouse import Warehouse
 from obeya.web.auth import Role
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_VIEWER, Ctx
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
 from obeya.web.routes._common import View, cached
@@ -59,12 +59,23 @@ def pnl_view(
 
         try:
             month = period or f.latest_actual_month(wh.ibis)
-            report = f.pnl(wh.ibis, month, f.PnlMode(mode.value),
-                           comparison=f.Comparison(vs.value), by_site=by_site)
+            report = f.pnl(
+                wh.ibis,
+                month,
+                f.PnlMode(mode.value),
+                comparison=f.Comparison(vs.value),
+                by_site=by_site,
+            )
         except ObeyaError as exc:
-            return PnlView(period=period, mode=mode.value, comparison=vs.value, months=[],
-                           comparison_months=[], lines=[],
-                           note=f"no P&L: {exc} (load gl_actuals, budget and accounts)")
+            return PnlView(
+                period=period,
+                mode=mode.value,
+                comparison=vs.value,
+                months=[],
+                comparison_months=[],
+                lines=[],
+                note=f"no P&L: {exc} (load gl_actuals, budget and accounts)",
+            )
         return PnlView(
             period=report.period,
             mode=report.mode.value,
@@ -72,9 +83,15 @@ def pnl_view(
             months=list(report.months),
             comparison_months=list(report.comparison_months),
             lines=[
-                PnlLineView(site_id=ln.site_id, line=ln.line.value, actual=ln.actual,
-                            comparison=ln.comparison, variance=ln.variance,
-                            variance_pct=ln.variance_pct, favourability=ln.favourability.value)
+                PnlLineView(
+                    site_id=ln.site_id,
+                    line=ln.line.value,
+                    actual=ln.actual,
+                    comparison=ln.comparison,
+                    variance=ln.variance,
+                    variance_pct=ln.variance_pct,
+                    favourability=ln.favourability.value,
+                )
                 for ln in report.lines
             ],
         )
@@ -82,20 +99,28 @@ def pnl_view(
     return cached(ctx, ("pnl", period, mode, vs, by_site), build)
 
 
-MonthQuery = Query(None, pattern=r"^(\d{4}-\d{2})?$", description="A month, YYYY-MM (default: the latest with actuals).")
+MonthQuery = Query(
+    None,
+    pattern=r"^(\d{4}-\d{2})?$",
+    description="A month, YYYY-MM (default: the latest with actuals).",
+)
 
 
 def part() -> Part:
     router = APIRouter()
 
-    @router.get("/api/v1/pnl", response_model=PnlView, tags=["finance"],
-                summary="The P&L against budget or last year")
+    @router.get(
+        "/api/v1/pnl",
+        response_model=PnlView,
+        tags=["finance"],
+        summary="The P&L against budget or last year",
+    )
     def api_pnl(
         period: str | None = MonthQuery,
         mode: PnlModeChoice = PnlModeChoice.MONTH,
         vs: ComparisonChoice = ComparisonChoice.BUDGET,
         by_site: bool = False,
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> PnlView:
         return pnl_view(ctx, period or None, mode, vs, by_site)
 
@@ -105,12 +130,22 @@ def part() -> Part:
         mode: PnlModeChoice = PnlModeChoice.MONTH,
         vs: ComparisonChoice = ComparisonChoice.BUDGET,
         by_site: bool = False,
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> HTMLResponse:
         view = pnl_view(ctx, period or None, mode, vs, by_site)
-        return render(ctx, "pnl.html", title="P&L", view=view, by_site=by_site,
-                      modes=[m.value for m in PnlModeChoice],
-                      comparisons=[c.value for c in ComparisonChoice])
+        return render(
+            ctx,
+            "pnl.html",
+            title="P&L",
+            view=view,
+            by_site=by_site,
+            modes=[m.value for m in PnlModeChoice],
+            comparisons=[c.value for c in ComparisonChoice],
+        )
 
-    return Part("finance", router, (NavItem("P&L", "/pnl", Role.VIEWER, 50),),
-                "The P&L against budget or last year.")
+    return Part(
+        "finance",
+        router,
+        (NavItem("P&L", "/pnl", Role.VIEWER, 50),),
+        "The P&L against budget or last year.",
+    )

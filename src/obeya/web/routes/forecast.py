@@ -20,7 +20,7 @@ from obeya.errors import ObeyaError
 from obeya.warehouse import Warehouse
 from obeya.web.auth import Role
 from obeya.web.charts import line_chart
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_ANALYST, AS_VIEWER, Ctx
 from obeya.web.errors import ApiError
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
@@ -82,8 +82,9 @@ def forecast_view(ctx: Ctx, run_id: str | None) -> ForecastView:
     def build(wh: Warehouse) -> ForecastView:
         runs = _runs(wh)
         if not runs:
-            return ForecastView(runs=[], run=None, totals=None, by_site=None, rows=None,
-                                chart=None, note=NO_RUN)
+            return ForecastView(
+                runs=[], run=None, totals=None, by_site=None, rows=None, chart=None, note=NO_RUN
+            )
         run = next((r for r in runs if r.run_id == run_id), None) if run_id else runs[0]
         if run is None:
             known = ", ".join(r.run_id for r in runs[:10])
@@ -106,11 +107,16 @@ def forecast_view(ctx: Ctx, run_id: str | None) -> ForecastView:
         )
         points = [
             {"period": str(r["period_start"]), "measure": m, "units": r[m]}
-            for r in totals.to_pylist() for m in ("forecast", "lo80", "hi80")
+            for r in totals.to_pylist()
+            for m in ("forecast", "lo80", "hi80")
         ]
         return ForecastView(
-            runs=runs, run=run, totals=table_view(totals), by_site=table_view(by_site),
-            rows=table_view(rows), chart=line_chart(points, "period", "units", "measure", "units"),
+            runs=runs,
+            run=run,
+            totals=table_view(totals),
+            by_site=table_view(by_site),
+            rows=table_view(rows),
+            chart=line_chart(points, "period", "units", "measure", "units"),
         )
 
     return cached(ctx, ("forecast", run_id), build)
@@ -126,8 +132,14 @@ def policy_view(ctx: Ctx, by: PolicyBy) -> PolicyView:
             summary = inv.plan_summary(plan, GroupBy(by.value))
             outlook = inv.inventory_outlook(wh)
         except ObeyaError as exc:
-            return PolicyView(by=by.value, summary=None, outlook_by_site=None, stockouts=None,
-                              excess=None, note=f"no inventory policy: {exc}")
+            return PolicyView(
+                by=by.value,
+                summary=None,
+                outlook_by_site=None,
+                stockouts=None,
+                excess=None,
+                note=f"no inventory policy: {exc}",
+            )
         return PolicyView(
             by=by.value,
             summary=table_view(summary),
@@ -145,7 +157,7 @@ def run_forecast_now(ctx: Ctx, request: ForecastRequest) -> RunView:
     with ctx.state.gate.write() as wh:
         run = run_forecast(wh, grain=request.grain, horizon=request.horizon, n_jobs=1)
         view = next(r for r in _runs(wh) if r.run_id == run.run_id)
-    ctx.state.cache.clear()
+    ctx.state.data_changed()
     ctx.audit("forecast.run", run.run_id, f"grain {request.grain}, horizon {request.horizon}")
     return view
 
@@ -153,36 +165,63 @@ def run_forecast_now(ctx: Ctx, request: ForecastRequest) -> RunView:
 def part() -> Part:
     router = APIRouter()
 
-    @router.get("/api/v1/forecasts", response_model=ForecastView, tags=["forecasts"],
-                summary="A forecast run (default: the latest) with its totals")
-    def api_forecasts(run: str | None = Query(None, pattern=r"^[0-9a-f]{1,32}$"),
-                      ctx: Ctx = require(Role.VIEWER)) -> ForecastView:
+    @router.get(
+        "/api/v1/forecasts",
+        response_model=ForecastView,
+        tags=["forecasts"],
+        summary="A forecast run (default: the latest) with its totals",
+    )
+    def api_forecasts(
+        run: str | None = Query(None, pattern=r"^[0-9a-f]{1,32}$"), ctx: Ctx = AS_VIEWER
+    ) -> ForecastView:
         return forecast_view(ctx, run)
 
-    @router.post("/api/v1/forecasts", response_model=RunView, status_code=201,
-                 tags=["forecasts"], summary="Run and store a forecast (analyst)")
-    def api_run(body: ForecastRequest, ctx: Ctx = require(Role.ANALYST)) -> RunView:
+    @router.post(
+        "/api/v1/forecasts",
+        response_model=RunView,
+        status_code=201,
+        tags=["forecasts"],
+        summary="Run and store a forecast (analyst)",
+    )
+    def api_run(body: ForecastRequest, ctx: Ctx = AS_ANALYST) -> RunView:
         return run_forecast_now(ctx, body)
 
-    @router.get("/api/v1/policies", response_model=PolicyView, tags=["policies"],
-                summary="Inventory policy and projection")
-    def api_policies(by: PolicyBy = PolicyBy.SITE, ctx: Ctx = require(Role.VIEWER)) -> PolicyView:
+    @router.get(
+        "/api/v1/policies",
+        response_model=PolicyView,
+        tags=["policies"],
+        summary="Inventory policy and projection",
+    )
+    def api_policies(by: PolicyBy = PolicyBy.SITE, ctx: Ctx = AS_VIEWER) -> PolicyView:
         return policy_view(ctx, by)
 
     @router.get("/forecast", include_in_schema=False)
-    def page_forecast(run: str | None = Query(None, pattern=r"^([0-9a-f]{1,32})?$"),
-                      by: PolicyBy = PolicyBy.SITE,
-                      ctx: Ctx = require(Role.VIEWER)) -> HTMLResponse:
-        return render(ctx, "forecast.html", title="Forecast and inventory",
-                      view=forecast_view(ctx, run or None), policy=policy_view(ctx, by),
-                      can_run=ctx.user.role.allows(Role.ANALYST))
+    def page_forecast(
+        run: str | None = Query(None, pattern=r"^([0-9a-f]{1,32})?$"),
+        by: PolicyBy = PolicyBy.SITE,
+        ctx: Ctx = AS_VIEWER,
+    ) -> HTMLResponse:
+        return render(
+            ctx,
+            "forecast.html",
+            title="Forecast and inventory",
+            view=forecast_view(ctx, run or None),
+            policy=policy_view(ctx, by),
+            can_run=ctx.user.role.allows(Role.ANALYST),
+        )
 
     @router.post("/forecast/run", include_in_schema=False)
-    def page_run(grain: str = Form("week", pattern="^(week|month)$"),
-                 horizon: int = Form(13, ge=1, le=104),
-                 ctx: Ctx = require(Role.ANALYST)) -> RedirectResponse:
+    def page_run(
+        grain: str = Form("week", pattern="^(week|month)$"),
+        horizon: int = Form(13, ge=1, le=104),
+        ctx: Ctx = AS_ANALYST,
+    ) -> RedirectResponse:
         run = run_forecast_now(ctx, ForecastRequest(grain=grain, horizon=horizon))
         return RedirectResponse(f"/forecast?run={run.run_id}", status_code=303)
 
-    return Part("forecast", router, (NavItem("Forecast", "/forecast", Role.VIEWER, 30),),
-                "Forecast runs, inventory policy and projection.")
+    return Part(
+        "forecast",
+        router,
+        (NavItem("Forecast", "/forecast", Role.VIEWER, 30),),
+        "Forecast runs, inventory policy and projection.",
+    )

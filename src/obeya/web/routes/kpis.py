@@ -15,11 +15,20 @@ from obeya.metrics.periods import parse_period, period_label, period_start, shif
 from obeya.warehouse import Warehouse
 from obeya.web.auth import Role
 from obeya.web.charts import kpi_trend_chart
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_ADMIN, AS_VIEWER, Ctx
 from obeya.web.drill import drill_rows
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
-from obeya.web.routes._common import PERIOD_PATTERN, form_dimension, form_period, TableView, View, cached, catalog_of, table_view
+from obeya.web.routes._common import (
+    PERIOD_PATTERN,
+    TableView,
+    View,
+    cached,
+    catalog_of,
+    form_dimension,
+    form_period,
+    table_view,
+)
 from obeya.web.targets import TargetEdit, write_target
 
 __all__ = ["part"]
@@ -149,9 +158,7 @@ def kpi_list(ctx: Ctx) -> list[KpiInfo]:
     return cached(ctx, ("kpis",), lambda wh: [_info(k) for k in catalog_of(ctx, wh).kpis.values()])
 
 
-def kpi_view(
-    ctx: Ctx, kpi: str, period: str | None, grain: Grain, by: Dimension | None
-) -> KpiView:
+def kpi_view(ctx: Ctx, kpi: str, period: str | None, grain: Grain, by: Dimension | None) -> KpiView:
     def build(wh: Warehouse) -> KpiView:
         catalog = catalog_of(ctx, wh)
         spec = catalog.kpi(kpi)
@@ -171,8 +178,13 @@ def kpi_view(
             table = compute(wh, [kpi], grain, start=start, end=last, catalog=catalog)
         except DataError as exc:
             return KpiView(
-                kpi=info, grain=grain.value, as_of=None, period=None, series=[],
-                breakdown=None, chart=None,
+                kpi=info,
+                grain=grain.value,
+                as_of=None,
+                period=None,
+                series=[],
+                breakdown=None,
+                chart=None,
                 note=f"no data for {spec.label} yet ({exc}): load data with `obeya load`",
             )
         series = [
@@ -180,8 +192,19 @@ def kpi_view(
                 period_start=r["period_start"],
                 period=period_label(r["period_start"], grain),
                 display="-" if r["value"] is None else spec.unit.show(r["value"]),
-                **{k: r[k] for k in ("value", "numerator", "denominator", "target", "status",
-                                     "change_vs_prior", "change_vs_last_year", "reason")},
+                **{
+                    k: r[k]
+                    for k in (
+                        "value",
+                        "numerator",
+                        "denominator",
+                        "target",
+                        "status",
+                        "change_vs_prior",
+                        "change_vs_last_year",
+                        "reason",
+                    )
+                },
             )
             for r in table.to_pylist()
         ]
@@ -230,8 +253,11 @@ def drill_view(
             date_expression=d.date_expression,
             measures=[
                 DrillMeasureView(
-                    id=m.id, description=m.description, kind=m.kind.value,
-                    column=m.column, total=m.total,
+                    id=m.id,
+                    description=m.description,
+                    kind=m.kind.value,
+                    column=m.column,
+                    total=m.total,
                 )
                 for m in d.measures
             ],
@@ -245,44 +271,56 @@ def drill_view(
 def part() -> Part:
     router = APIRouter()
 
-    @router.get("/api/v1/kpis", response_model=list[KpiInfo], tags=["kpis"],
-                summary="The KPI catalog")
-    def api_kpis(ctx: Ctx = require(Role.VIEWER)) -> list[KpiInfo]:
+    @router.get(
+        "/api/v1/kpis", response_model=list[KpiInfo], tags=["kpis"], summary="The KPI catalog"
+    )
+    def api_kpis(ctx: Ctx = AS_VIEWER) -> list[KpiInfo]:
         return kpi_list(ctx)
 
-    @router.get("/api/v1/kpis/{kpi}", response_model=KpiView, tags=["kpis"],
-                summary="One KPI: trend, target and breakdown")
+    @router.get(
+        "/api/v1/kpis/{kpi}",
+        response_model=KpiView,
+        tags=["kpis"],
+        summary="One KPI: trend, target and breakdown",
+    )
     def api_kpi(
         kpi: str = KpiId,
         period: str | None = PeriodQuery,
         grain: Grain = Grain.MONTH,
         by: Dimension | None = None,
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> KpiView:
         return kpi_view(ctx, kpi, form_period(period), grain, by)
 
-    @router.get("/api/v1/kpis/{kpi}/rows", response_model=DrillView, tags=["kpis"],
-                summary="The rows behind one KPI figure")
+    @router.get(
+        "/api/v1/kpis/{kpi}/rows",
+        response_model=DrillView,
+        tags=["kpis"],
+        summary="The rows behind one KPI figure",
+    )
     def api_rows(
         kpi: str = KpiId,
-        period: str = Query(..., max_length=10,
-                            pattern=r"^\d{4}(-(\d{2}|W\d{2}|Q[1-4]|\d{2}-\d{2}))?$"),
+        period: str = Query(
+            ..., max_length=10, pattern=r"^\d{4}(-(\d{2}|W\d{2}|Q[1-4]|\d{2}-\d{2}))?$"
+        ),
         grain: Grain = Grain.MONTH,
         by: Dimension | None = None,
         member: str | None = Query(None, max_length=200),
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> DrillView:
         return drill_view(ctx, kpi, period, grain, by, member)
 
-    @router.put("/api/v1/kpis/{kpi}/target", response_model=KpiInfo, tags=["kpis"],
-                summary="Set a KPI's company-wide target (admin)")
-    def api_target(
-        edit: TargetEdit, kpi: str = KpiId, ctx: Ctx = require(Role.ADMIN)
-    ) -> KpiInfo:
+    @router.put(
+        "/api/v1/kpis/{kpi}/target",
+        response_model=KpiInfo,
+        tags=["kpis"],
+        summary="Set a KPI's company-wide target (admin)",
+    )
+    def api_target(edit: TargetEdit, kpi: str = KpiId, ctx: Ctx = AS_ADMIN) -> KpiInfo:
         return _edit_target(ctx, kpi, edit)
 
     @router.get("/kpis", include_in_schema=False)
-    def page_kpis(ctx: Ctx = require(Role.VIEWER)) -> HTMLResponse:
+    def page_kpis(ctx: Ctx = AS_VIEWER) -> HTMLResponse:
         return render(ctx, "kpis.html", title="KPIs", kpis=kpi_list(ctx))
 
     @router.get("/kpis/{kpi}", include_in_schema=False)
@@ -291,11 +329,17 @@ def part() -> Part:
         period: str | None = PeriodQuery,
         grain: Grain = Grain.MONTH,
         by: str | None = Query(None, max_length=20),
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> HTMLResponse:
         view = kpi_view(ctx, kpi, form_period(period), grain, form_dimension(by))
-        return render(ctx, "kpi.html", title=view.kpi.label, view=view,
-                      grains=[g.value for g in Grain], can_edit=ctx.user.role.allows(Role.ADMIN))
+        return render(
+            ctx,
+            "kpi.html",
+            title=view.kpi.label,
+            view=view,
+            grains=[g.value for g in Grain],
+            can_edit=ctx.user.role.allows(Role.ADMIN),
+        )
 
     @router.get("/kpis/{kpi}/rows", include_in_schema=False)
     def page_rows(
@@ -304,7 +348,7 @@ def part() -> Part:
         grain: Grain = Grain.MONTH,
         by: str | None = Query(None, max_length=20),
         member: str | None = Query(None, max_length=200),
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> HTMLResponse:
         view = drill_view(ctx, kpi, period, grain, form_dimension(by), member or None)
         return render(ctx, "drill.html", title=f"{kpi} {view.period}: rows", view=view)
@@ -315,7 +359,7 @@ def part() -> Part:
         value: float = Form(...),
         red: float = Form(...),
         amber: str = Form(""),
-        ctx: Ctx = require(Role.ADMIN),
+        ctx: Ctx = AS_ADMIN,
     ) -> RedirectResponse:
         edit = TargetEdit(value=value, red=red, amber=float(amber) if amber.strip() else None)
         _edit_target(ctx, kpi, edit)
@@ -334,7 +378,7 @@ def _edit_target(ctx: Ctx, kpi: str, edit: TargetEdit) -> KpiInfo:
         catalog = catalog_of(ctx, wh)
         spec = catalog.kpi(kpi)
     path = write_target(ctx.state.settings.warehouse_url, spec, edit)
-    ctx.state.cache.clear()
+    ctx.state.data_changed()
     ctx.audit(
         "target.edit",
         kpi,

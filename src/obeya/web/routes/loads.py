@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 import tempfile
-from datetime import datetime
+from dataclasses import replace
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse
@@ -18,7 +18,7 @@ from obeya.ingest import LoadReport, load, validate
 from obeya.model import TABLES
 from obeya.warehouse import LOAD_LOG
 from obeya.web.auth import Role
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_ADMIN, AS_VIEWER, Ctx
 from obeya.web.errors import ApiError
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
@@ -111,21 +111,26 @@ def run_upload(ctx: Ctx, files: list[UploadFile], dry_run: bool) -> LoadResult:
             try:
                 report: LoadReport = validate(wh, [folder]) if dry_run else load(wh, [folder])
             except LoadRefused as exc:
-                ctx.audit("load.refused", ", ".join(sorted(p.name for p in folder.iterdir())),
-                          f"{exc.total} problems; nothing written")
+                ctx.audit(
+                    "load.refused",
+                    ", ".join(sorted(p.name for p in folder.iterdir())),
+                    f"{exc.total} problems; nothing written",
+                )
                 # problems name the uploaded file, not the temporary folder it was saved in
                 prefix = f"{folder}/"
                 problems = [replace(p, file=p.file.replace(prefix, "")) for p in exc.problems]
                 raise LoadRefused(problems, exc.total) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    ctx.state.cache.clear()
+    ctx.state.data_changed()
     result = LoadResult(
         load_id=report.load_id,
         dry_run=report.dry_run,
         rows=report.rows,
-        tables=[LoadedTable(table=t.table, rows=t.rows, inserted=t.inserted, replaced=t.replaced)
-                for t in report.tables],
+        tables=[
+            LoadedTable(table=t.table, rows=t.rows, inserted=t.inserted, replaced=t.replaced)
+            for t in report.tables
+        ],
         notes=list(report.notes),
     )
     if not dry_run:
@@ -140,39 +145,76 @@ def run_upload(ctx: Ctx, files: list[UploadFile], dry_run: bool) -> LoadResult:
 def part() -> Part:
     router = APIRouter()
 
-    @router.get("/api/v1/loads", response_model=list[LoadLogEntry], tags=["loads"],
-                summary="The load log, newest first")
-    def api_loads(limit: int = Query(50, ge=1, le=5000),
-                  ctx: Ctx = require(Role.VIEWER)) -> list[LoadLogEntry]:
+    @router.get(
+        "/api/v1/loads",
+        response_model=list[LoadLogEntry],
+        tags=["loads"],
+        summary="The load log, newest first",
+    )
+    def api_loads(
+        limit: int = Query(50, ge=1, le=5000), ctx: Ctx = AS_VIEWER
+    ) -> list[LoadLogEntry]:
         return _log(ctx, limit)
 
-    @router.post("/api/v1/loads", response_model=LoadResult, tags=["loads"],
-                 summary="Load files named after their tables (admin)")
+    @router.post(
+        "/api/v1/loads",
+        response_model=LoadResult,
+        tags=["loads"],
+        summary="Load files named after their tables (admin)",
+    )
     def api_load(
-        files: list[UploadFile] = File(..., description="Files named after tables: order_lines.csv, ..."),
+        files: Annotated[
+            list[UploadFile], File(description="Files named after tables: order_lines.csv, ...")
+        ],
         dry_run: bool = Form(False, description="Only check the files; write nothing."),
-        ctx: Ctx = require(Role.ADMIN),
+        ctx: Ctx = AS_ADMIN,
     ) -> LoadResult:
         return run_upload(ctx, files, dry_run)
 
     @router.get("/loads", include_in_schema=False)
-    def page_loads(ctx: Ctx = require(Role.VIEWER)) -> HTMLResponse:
-        return render(ctx, "loads.html", title="Data loads", log=_log(ctx, 50), result=None,
-                      refused=None, can_load=ctx.user.role.allows(Role.ADMIN))
+    def page_loads(ctx: Ctx = AS_VIEWER) -> HTMLResponse:
+        return render(
+            ctx,
+            "loads.html",
+            title="Data loads",
+            log=_log(ctx, 50),
+            result=None,
+            refused=None,
+            can_load=ctx.user.role.allows(Role.ADMIN),
+        )
 
     @router.post("/loads", include_in_schema=False)
     def page_load(
-        files: list[UploadFile] = File(...),
+        files: Annotated[list[UploadFile], File()],
         dry_run: bool = Form(False),
-        ctx: Ctx = require(Role.ADMIN),
+        ctx: Ctx = AS_ADMIN,
     ) -> HTMLResponse:
         try:
             result = run_upload(ctx, files, dry_run)
         except LoadRefused as exc:
-            return render(ctx, "loads.html", status=422, title="Data loads", log=_log(ctx, 50),
-                          result=None, refused=exc, can_load=True)
-        return render(ctx, "loads.html", title="Data loads", log=_log(ctx, 50), result=result,
-                      refused=None, can_load=True)
+            return render(
+                ctx,
+                "loads.html",
+                status=422,
+                title="Data loads",
+                log=_log(ctx, 50),
+                result=None,
+                refused=exc,
+                can_load=True,
+            )
+        return render(
+            ctx,
+            "loads.html",
+            title="Data loads",
+            log=_log(ctx, 50),
+            result=result,
+            refused=None,
+            can_load=True,
+        )
 
-    return Part("loads", router, (NavItem("Loads", "/loads", Role.VIEWER, 600),),
-                "The load log and file uploads through the validated loader.")
+    return Part(
+        "loads",
+        router,
+        (NavItem("Loads", "/loads", Role.VIEWER, 600),),
+        "The load log and file uploads through the validated loader.",
+    )

@@ -10,14 +10,14 @@ from typing import Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from obeya.web.auth import Role
 from obeya.web.context import (
+    AS_ADMIN,
+    AS_VIEWER,
     PRESESSION_COOKIE,
     SESSION_COOKIE,
     AppState,
     Ctx,
     check_csrf,
-    require,
 )
 from obeya.web.errors import ApiError
 from obeya.web.registry import Part
@@ -27,8 +27,11 @@ from obeya.web.settings import CookieSecure, settings_table
 
 __all__ = ["part", "secure_cookie"]
 
-_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                 ".svg": "image/svg+xml"}
+_STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 
 
 class MeView(View):
@@ -89,22 +92,36 @@ def part() -> Part:
 
     @router.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
-        if "/" in name or name.startswith(".") or not name.replace(".", "").replace("-", "").isalnum():
+        if (
+            "/" in name
+            or name.startswith(".")
+            or not name.replace(".", "").replace("-", "").isalnum()
+        ):
             raise ApiError(404, f"no static file {name}")
         return _static(name)
 
     @router.get("/login", include_in_schema=False)
-    def login_page(request: Request, next: str | None = Query(None, max_length=500)) -> HTMLResponse:  # noqa: A002
+    def login_page(
+        request: Request, next: str | None = Query(None, max_length=500)
+    ) -> HTMLResponse:
         state: AppState = request.app.state.obeya
         pre = secrets.token_urlsafe(24)
         ctx = Ctx(state, request, None)
         response = render(
-            ctx, "login.html", title="Sign in", next=_safe_next(next),
-            login_csrf=state.auth.csrf_token(pre), error=None,
+            ctx,
+            "login.html",
+            title="Sign in",
+            next=_safe_next(next),
+            login_csrf=state.auth.csrf_token(pre),
+            error=None,
         )
         response.set_cookie(
-            PRESESSION_COOKIE, state.auth.sign(pre, "obeya-pre"), httponly=True,
-            samesite="lax", secure=secure_cookie(request, state), max_age=3600,
+            PRESESSION_COOKIE,
+            state.auth.sign(pre, "obeya-pre"),
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookie(request, state),
+            max_age=3600,
         )
         return response
 
@@ -113,7 +130,7 @@ def part() -> Part:
         request: Request,
         username: str = Form(..., max_length=64),
         password: str = Form(..., max_length=1000),
-        next: str = Form("/scorecard", max_length=500),  # noqa: A002
+        next: str = Form("/scorecard", max_length=500),
     ) -> Response:
         state: AppState = request.app.state.obeya
         await check_csrf(request, state, None)
@@ -131,42 +148,59 @@ def part() -> Part:
             ctx = Ctx(state, request, None)
             pre = state.auth.unsign(request.cookies.get(PRESESSION_COOKIE), "obeya-pre") or ""
             return render(
-                ctx, "login.html", status=401, title="Sign in", next=_safe_next(next),
-                login_csrf=state.auth.csrf_token(pre), error="wrong user name or password",
+                ctx,
+                "login.html",
+                status=401,
+                title="Sign in",
+                next=_safe_next(next),
+                login_csrf=state.auth.csrf_token(pre),
+                error="wrong user name or password",
             )
         state.limiter.succeeded(username, client)
         cookie = state.auth.start_session(user.name)
         response = RedirectResponse(_safe_next(next), status_code=303)
         response.set_cookie(
-            SESSION_COOKIE, cookie, httponly=True, samesite="lax",
-            secure=secure_cookie(request, state), max_age=state.settings.session_hours * 3600,
+            SESSION_COOKIE,
+            cookie,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookie(request, state),
+            max_age=state.settings.session_hours * 3600,
         )
         response.delete_cookie(PRESESSION_COOKIE)
         return response
 
     @router.post("/logout", include_in_schema=False)
-    def logout(request: Request, ctx: Ctx = require(Role.VIEWER)) -> RedirectResponse:
+    def logout(request: Request, ctx: Ctx = AS_VIEWER) -> RedirectResponse:
         ctx.state.auth.end_session(request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
 
     @router.get("/api/v1/me", response_model=MeView, tags=["account"], summary="Who am I")
-    def me(ctx: Ctx = require(Role.VIEWER)) -> MeView:
+    def me(ctx: Ctx = AS_VIEWER) -> MeView:
         return MeView(user=ctx.user.user, role=ctx.user.role.value, via=ctx.user.via)
 
     @router.get("/api/v1/openapi.json", include_in_schema=False)
-    def openapi(request: Request, ctx: Ctx = require(Role.VIEWER)) -> JSONResponse:
+    def openapi(request: Request, ctx: Ctx = AS_VIEWER) -> JSONResponse:
         schema: dict[str, Any] = request.app.openapi()
         return JSONResponse(schema)
 
-    @router.get("/api/v1/settings", response_model=list[SettingView], tags=["admin"],
-                summary="The server's settings")
-    def settings(ctx: Ctx = require(Role.ADMIN)) -> list[SettingView]:
+    @router.get(
+        "/api/v1/settings",
+        response_model=list[SettingView],
+        tags=["admin"],
+        summary="The server's settings",
+    )
+    def settings(ctx: Ctx = AS_ADMIN) -> list[SettingView]:
         values = ctx.state.settings.as_dict()
         return [
-            SettingView(name=s["name"], default=s["default"], help=s["help"],
-                        value="" if values[s["name"]] is None else str(values[s["name"]]))
+            SettingView(
+                name=s["name"],
+                default=s["default"],
+                help=s["help"],
+                value="" if values[s["name"]] is None else str(values[s["name"]]),
+            )
             for s in settings_table()
         ]
 

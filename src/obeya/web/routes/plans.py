@@ -10,7 +10,8 @@ as the CLI does); everyone compares their stored results side by side.
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Form, Path, Query
@@ -21,7 +22,7 @@ from obeya.errors import ObeyaError, SpecError
 from obeya.warehouse import Warehouse
 from obeya.web.auth import Role
 from obeya.web.charts import line_chart
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_ANALYST, AS_VIEWER, Ctx
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
 from obeya.web.routes._common import TableView, UtcDatetime, View, cached, frame_view
@@ -29,7 +30,9 @@ from obeya.web.routes._common import TableView, UtcDatetime, View, cached, frame
 __all__ = ["CapacityView", "ComparisonView", "ScenarioView", "part"]
 
 ScenarioName = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="A scenario name.")
-NO_SCENARIOS = "no scenario yet: create one below or with `obeya scenario new NAME --from FILE.yaml`"
+NO_SCENARIOS = (
+    "no scenario yet: create one below or with `obeya scenario new NAME --from FILE.yaml`"
+)
 
 
 class CapacityView(View):
@@ -84,21 +87,34 @@ def capacity_view(ctx: Ctx, grain: str) -> CapacityView:
         try:
             basis = read_demand(wh)
             frame = basis.periods(PeriodGrain(grain), horizon=None if basis.run_id else 12)
-            result = capacity_plan(frame, read_routings(wh), read_resources(wh), load_calendar(None))
+            result = capacity_plan(
+                frame, read_routings(wh), read_resources(wh), load_calendar(None)
+            )
         except ObeyaError as exc:
             return CapacityView(
-                grain=grain, demand_source=None, run_id=None, peak_utilisation=None,
-                mean_utilisation=None, bottleneck=None, bottlenecks=None, overloaded=None,
-                load=None, chart=None,
+                grain=grain,
+                demand_source=None,
+                run_id=None,
+                peak_utilisation=None,
+                mean_utilisation=None,
+                bottleneck=None,
+                bottlenecks=None,
+                overloaded=None,
+                load=None,
+                chart=None,
                 note=f"no capacity picture: {exc}",
             )
         r = result.report
         load = r.load.drop(columns=["period_start"])
+        # utilisation per period of the five worst resources (the bottleneck ranking)
+        worst = r.bottlenecks.sort_values("rank")["resource_id"].head(5).tolist()
+        top = r.load[r.load["resource_id"].isin(worst)]
         chart_rows = [
-            {"period": p, "resource": f"{res} {m}", "hours": h}
-            for p, res, m, h in r.chart_data()[["period", "resource_id", "measure", "hours"]]
-            .itertuples(index=False, name=None)
-        ] if len(r.load) <= 2000 else []
+            {"period": p, "resource": res, "utilisation": u}
+            for p, res, u in top[["period", "resource_id", "utilisation"]].itertuples(
+                index=False, name=None
+            )
+        ]
         return CapacityView(
             grain=grain,
             demand_source=frame.source.value,
@@ -109,14 +125,16 @@ def capacity_view(ctx: Ctx, grain: str) -> CapacityView:
             bottlenecks=frame_view(r.bottlenecks),
             overloaded=frame_view(r.overloaded.drop(columns=["period_start"]), 500),
             load=frame_view(load, 1000),
-            chart=line_chart(chart_rows, "period", "hours", "resource", "hours") if chart_rows else None,
+            chart=line_chart(chart_rows, "period", "utilisation", "resource", "utilisation")
+            if chart_rows
+            else None,
         )
 
     return cached(ctx, ("capacity", grain), build)
 
 
 def _finite(value: float) -> float | None:
-    return value if value == value and abs(value) != float("inf") else None
+    return value if math.isfinite(value) else None
 
 
 def _has_scenarios(wh: Warehouse) -> bool:
@@ -171,10 +189,18 @@ def create_scenario(ctx: Ctx, body: NewScenario) -> ScenarioView:
     except yaml.YAMLError as exc:
         raise SpecError(f"scenario {body.name}: the YAML does not parse: {exc}") from None
     with ctx.state.gate.write() as wh:
-        spec = parse_scenario_spec(data, source=f"scenario {body.name}", references=read_references(wh))
-        save_scenario(wh, body.name, spec_yaml=body.spec_yaml, spec_json=spec.to_json(),
-                      description=spec.description, replace=body.replace)
-    ctx.state.cache.clear()
+        spec = parse_scenario_spec(
+            data, source=f"scenario {body.name}", references=read_references(wh)
+        )
+        save_scenario(
+            wh,
+            body.name,
+            spec_yaml=body.spec_yaml,
+            spec_json=spec.to_json(),
+            description=spec.description,
+            replace=body.replace,
+        )
+    ctx.state.data_changed()
     ctx.audit("scenario.create", body.name, f"{len(spec.drivers)} driver(s)")
     return next(s for s in scenario_list(ctx) if s.name == body.name)
 
@@ -196,15 +222,16 @@ def run_scenario_named(ctx: Ctx, name: str) -> ComparisonView:
     check_name(name)
     with ctx.state.gate.write() as wh:
         stored = get_scenario(wh, name)
-        spec = parse_scenario_spec(stored.spec_json, source=f"scenario {name}",
-                                   references=read_references(wh))
+        spec = parse_scenario_spec(
+            stored.spec_json, source=f"scenario {name}", references=read_references(wh)
+        )
         inputs = read_scenario_inputs(wh, load_planning_config(None), load_calendar(None))
         base = run_scenario(inputs, ScenarioSpec(), BASE)
         mine = run_scenario(inputs, spec, name)
         ensure_base(wh)
         save_results(wh, BASE, base.metrics())
         save_results(wh, name, mine.metrics())
-    ctx.state.cache.clear()
+    ctx.state.data_changed()
     ctx.audit("scenario.run", name, "with the base")
     return compare(ctx, [name])
 
@@ -212,65 +239,100 @@ def run_scenario_named(ctx: Ctx, name: str) -> ComparisonView:
 def part() -> Part:
     router = APIRouter()
 
-    @router.get("/api/v1/plans/capacity", response_model=CapacityView, tags=["plans"],
-                summary="Rough-cut capacity: load against available hours")
-    def api_capacity(grain: str = Query("month", pattern="^(week|month)$"),
-                     ctx: Ctx = require(Role.VIEWER)) -> CapacityView:
+    @router.get(
+        "/api/v1/plans/capacity",
+        response_model=CapacityView,
+        tags=["plans"],
+        summary="Rough-cut capacity: load against available hours",
+    )
+    def api_capacity(
+        grain: str = Query("month", pattern="^(week|month)$"), ctx: Ctx = AS_VIEWER
+    ) -> CapacityView:
         return capacity_view(ctx, grain)
 
-    @router.get("/api/v1/scenarios", response_model=list[ScenarioView], tags=["scenarios"],
-                summary="Stored scenarios")
-    def api_scenarios(ctx: Ctx = require(Role.VIEWER)) -> list[ScenarioView]:
+    @router.get(
+        "/api/v1/scenarios",
+        response_model=list[ScenarioView],
+        tags=["scenarios"],
+        summary="Stored scenarios",
+    )
+    def api_scenarios(ctx: Ctx = AS_VIEWER) -> list[ScenarioView]:
         return scenario_list(ctx)
 
-    @router.get("/api/v1/scenarios/compare", response_model=ComparisonView, tags=["scenarios"],
-                summary="Scenarios side by side with the base")
-    def api_compare(name: list[str] = Query(..., max_length=20),
-                    ctx: Ctx = require(Role.VIEWER)) -> ComparisonView:
+    @router.get(
+        "/api/v1/scenarios/compare",
+        response_model=ComparisonView,
+        tags=["scenarios"],
+        summary="Scenarios side by side with the base",
+    )
+    def api_compare(
+        name: Annotated[list[str], Query(max_length=20)], ctx: Ctx = AS_VIEWER
+    ) -> ComparisonView:
         return compare(ctx, name)
 
-    @router.post("/api/v1/scenarios", response_model=ScenarioView, status_code=201,
-                 tags=["scenarios"], summary="Create a scenario from YAML drivers (analyst)")
-    def api_new(body: NewScenario, ctx: Ctx = require(Role.ANALYST)) -> ScenarioView:
+    @router.post(
+        "/api/v1/scenarios",
+        response_model=ScenarioView,
+        status_code=201,
+        tags=["scenarios"],
+        summary="Create a scenario from YAML drivers (analyst)",
+    )
+    def api_new(body: NewScenario, ctx: Ctx = AS_ANALYST) -> ScenarioView:
         return create_scenario(ctx, body)
 
-    @router.post("/api/v1/scenarios/{name}/run", response_model=ComparisonView,
-                 tags=["scenarios"], summary="Run a scenario and the base (analyst)")
-    def api_run(name: str = ScenarioName, ctx: Ctx = require(Role.ANALYST)) -> ComparisonView:
+    @router.post(
+        "/api/v1/scenarios/{name}/run",
+        response_model=ComparisonView,
+        tags=["scenarios"],
+        summary="Run a scenario and the base (analyst)",
+    )
+    def api_run(name: str = ScenarioName, ctx: Ctx = AS_ANALYST) -> ComparisonView:
         return run_scenario_named(ctx, name)
 
     @router.get("/plans", include_in_schema=False)
-    def page_plans(grain: str = Query("month", pattern="^(week|month)$"),
-                   ctx: Ctx = require(Role.VIEWER)) -> HTMLResponse:
+    def page_plans(
+        grain: str = Query("month", pattern="^(week|month)$"), ctx: Ctx = AS_VIEWER
+    ) -> HTMLResponse:
         return render(ctx, "plans.html", title="Capacity and plans", view=capacity_view(ctx, grain))
 
     @router.get("/scenarios", include_in_schema=False)
-    def page_scenarios(name: list[str] = Query([], max_length=20),
-                       ctx: Ctx = require(Role.VIEWER)) -> HTMLResponse:
+    def page_scenarios(
+        name: Annotated[list[str] | None, Query(max_length=20)] = None, ctx: Ctx = AS_VIEWER
+    ) -> HTMLResponse:
         scenarios = scenario_list(ctx)
-        comparison = compare(ctx, name) if name and scenarios else None
-        return render(ctx, "scenarios.html", title="Scenarios", scenarios=scenarios,
-                      comparison=comparison, chosen=name, note=None if scenarios else NO_SCENARIOS,
-                      can_run=ctx.user.role.allows(Role.ANALYST))
+        chosen = name or []
+        comparison = compare(ctx, chosen) if chosen and scenarios else None
+        return render(
+            ctx,
+            "scenarios.html",
+            title="Scenarios",
+            scenarios=scenarios,
+            comparison=comparison,
+            chosen=chosen,
+            note=None if scenarios else NO_SCENARIOS,
+            can_run=ctx.user.role.allows(Role.ANALYST),
+        )
 
     @router.post("/scenarios", include_in_schema=False)
     def page_new(
         name: str = Form(..., max_length=64),
         spec_yaml: str = Form("drivers: []\n", max_length=100_000),
-        ctx: Ctx = require(Role.ANALYST),
+        ctx: Ctx = AS_ANALYST,
     ) -> RedirectResponse:
         create_scenario(ctx, NewScenario(name=name, spec_yaml=spec_yaml or "drivers: []\n"))
         return RedirectResponse("/scenarios", status_code=303)
 
     @router.post("/scenarios/{name}/run", include_in_schema=False)
-    def page_run(name: str = ScenarioName, ctx: Ctx = require(Role.ANALYST)) -> RedirectResponse:
+    def page_run(name: str = ScenarioName, ctx: Ctx = AS_ANALYST) -> RedirectResponse:
         run_scenario_named(ctx, name)
         return RedirectResponse(f"/scenarios?name={name}", status_code=303)
 
     return Part(
         "plans",
         router,
-        (NavItem("Capacity", "/plans", Role.VIEWER, 40),
-         NavItem("Scenarios", "/scenarios", Role.VIEWER, 45)),
+        (
+            NavItem("Capacity", "/plans", Role.VIEWER, 40),
+            NavItem("Scenarios", "/scenarios", Role.VIEWER, 45),
+        ),
         "Rough-cut capacity and scenarios side by side.",
     )

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from obeya.errors import DataError, ObeyaError
 from obeya.warehouse import Warehouse
 from obeya.web.auth import Role
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_VIEWER, Ctx
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
 from obeya.web.routes._common import TableView, View, cached, table_view
@@ -95,8 +95,16 @@ def spc_view(
                 case SpcChartChoice.IMR:
                     result = q.imr_chart(frame, **common)
         except ObeyaError as exc:
-            return SpcView(chart=chart.value, source=source, heading=None, limits=None,
-                           signals=[], points=None, spec=None, note=f"no chart: {exc}")
+            return SpcView(
+                chart=chart.value,
+                source=source,
+                heading=None,
+                limits=None,
+                signals=[],
+                points=None,
+                spec=None,
+                note=f"no chart: {exc}",
+            )
         points = result.to_dict()["points"]
         return SpcView(
             chart=chart.value,
@@ -104,7 +112,7 @@ def spc_view(
             heading=q.chart_heading(result, source),
             limits=table_view(q.limit_rows(result)),
             signals=[line.removeprefix("- ") for line in q.signal_lines(result)],
-            points=table_view(pa.Table.from_pylist(points)) if points else None,
+            points=table_view(pa.table(points)) if points else None,
             spec=q.spc_chart_spec(result).to_dict(),
         )
 
@@ -114,15 +122,19 @@ def spc_view(
 def part() -> Part:
     router = APIRouter()
 
-    @router.get("/api/v1/spc", response_model=SpcView, tags=["quality"],
-                summary="A control chart with limits, run rules and signals")
+    @router.get(
+        "/api/v1/spc",
+        response_model=SpcView,
+        tags=["quality"],
+        summary="A control chart with limits, run rules and signals",
+    )
     def api_spc(
         chart: SpcChartChoice = SpcChartChoice.P,
         grain: SpcGrain = SpcGrain.DAY,
         rules: RulesChoice = RulesChoice.WESTERN_ELECTRIC,
         site: str | None = Query(None, max_length=64),
         characteristic: str | None = Query(None, max_length=64),
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> SpcView:
         return spc_view(ctx, chart, grain, rules, site or None, characteristic or None)
 
@@ -133,22 +145,35 @@ def part() -> Part:
         rules: RulesChoice = RulesChoice.WESTERN_ELECTRIC,
         site: str | None = Query(None, max_length=64),
         characteristic: str | None = Query(None, max_length=64),
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> HTMLResponse:
         view = spc_view(ctx, chart, grain, rules, site or None, characteristic or None)
-        return render(ctx, "spc.html", title="SPC", view=view, site=site or "",
-                      characteristic=characteristic or "", grain=grain.value, rules=rules.value,
-                      charts=[c.value for c in SpcChartChoice], grains=[g.value for g in SpcGrain],
-                      rule_sets=[r.value for r in RulesChoice])
+        return render(
+            ctx,
+            "spc.html",
+            title="SPC",
+            view=view,
+            site=site or "",
+            characteristic=characteristic or "",
+            grain=grain.value,
+            rules=rules.value,
+            charts=[c.value for c in SpcChartChoice],
+            grains=[g.value for g in SpcGrain],
+            rule_sets=[r.value for r in RulesChoice],
+        )
 
     @router.get("/spc/{characteristic}", include_in_schema=False)
     def page_characteristic(
         characteristic: str = Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$"),
         chart: SpcChartChoice = SpcChartChoice.XBAR_R,
         rules: RulesChoice = RulesChoice.WESTERN_ELECTRIC,
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> HTMLResponse:
         return page_spc(chart, SpcGrain.DAY, rules, None, characteristic, ctx)
 
-    return Part("quality", router, (NavItem("SPC", "/spc", Role.VIEWER, 55),),
-                "Control charts of inspections and measured characteristics.")
+    return Part(
+        "quality",
+        router,
+        (NavItem("SPC", "/spc", Role.VIEWER, 55),),
+        "Control charts of inspections and measured characteristics.",
+    )

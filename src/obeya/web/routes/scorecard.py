@@ -12,12 +12,26 @@ from obeya.errors import DataError
 from obeya.metrics import Dimension, Grain, Unit, scorecard
 from obeya.warehouse import Warehouse
 from obeya.web.auth import Role
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_VIEWER, AppState, Ctx
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
-from obeya.web.routes._common import PERIOD_PATTERN, form_dimension, form_period, View, cached, catalog_of
+from obeya.web.routes._common import (
+    PERIOD_PATTERN,
+    View,
+    cached,
+    catalog_of,
+    form_dimension,
+    form_period,
+)
 
-__all__ = ["ScorecardRowView", "ScorecardView", "SparkPointView", "part", "scorecard_view"]
+__all__ = [
+    "ScorecardRowView",
+    "ScorecardView",
+    "SparkPointView",
+    "part",
+    "scorecard_view",
+    "warm_scorecard",
+]
 
 
 class SparkPointView(View):
@@ -66,7 +80,7 @@ def _signed(unit: Unit, change: float | None) -> str:
 
 
 def scorecard_view(
-    ctx: Ctx, period: str | None, grain: Grain, by: Dimension | None
+    ctx: Ctx | AppState, period: str | None, grain: Grain, by: Dimension | None
 ) -> ScorecardView:
     """The scorecard view model (cached until the data changes)."""
 
@@ -104,6 +118,11 @@ def scorecard_view(
     return cached(ctx, key, compute)
 
 
+def warm_scorecard(state: AppState) -> ScorecardView:
+    """The default scorecard (latest month, company-wide), computed ahead of viewers."""
+    return scorecard_view(state, None, Grain.MONTH, None)
+
+
 PeriodQuery = Query(
     None,
     max_length=10,
@@ -116,7 +135,7 @@ def part() -> Part:
     router = APIRouter()
 
     @router.get("/", include_in_schema=False)
-    def home(ctx: Ctx = require(Role.VIEWER)) -> RedirectResponse:
+    def home(ctx: Ctx = AS_VIEWER) -> RedirectResponse:
         return RedirectResponse("/scorecard", status_code=303)
 
     @router.get(
@@ -129,7 +148,7 @@ def part() -> Part:
         period: str | None = PeriodQuery,
         grain: Grain = Grain.MONTH,
         by: Dimension | None = None,
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> ScorecardView:
         return scorecard_view(ctx, form_period(period), grain, by)
 
@@ -138,7 +157,7 @@ def part() -> Part:
         period: str | None = PeriodQuery,
         grain: Grain = Grain.MONTH,
         by: str | None = Query(None, max_length=20),
-        ctx: Ctx = require(Role.VIEWER),
+        ctx: Ctx = AS_VIEWER,
     ) -> HTMLResponse:
         view = scorecard_view(ctx, form_period(period), grain, form_dimension(by))
         areas: dict[str, list[ScorecardRowView]] = {}
@@ -159,4 +178,5 @@ def part() -> Part:
         router,
         (NavItem("Scorecard", "/scorecard", Role.VIEWER, 10),),
         "Every KPI for one period against target, prior period and last year.",
+        warmers=(warm_scorecard,),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from enum import StrEnum
+from typing import Annotated
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -20,7 +21,7 @@ from pydantic import Field
 from obeya.errors import QueryError
 from obeya.warehouse.console import run_readonly_query
 from obeya.web.auth import Role
-from obeya.web.context import Ctx, require
+from obeya.web.context import AS_ANALYST, Ctx
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
 from obeya.web.routes._common import TableView, View, table_view
@@ -70,9 +71,13 @@ def export(ctx: Ctx, sql: str, fmt: ExportFormat) -> Response:
 def part() -> Part:
     router = APIRouter()
 
-    @router.post("/api/v1/sql", response_model=TableView, tags=["sql"],
-                 summary="Run a read-only query (analyst)")
-    def api_sql(body: SqlQuery, ctx: Ctx = require(Role.ANALYST)) -> TableView:
+    @router.post(
+        "/api/v1/sql",
+        response_model=TableView,
+        tags=["sql"],
+        summary="Run a read-only query (analyst)",
+    )
+    def api_sql(body: SqlQuery, ctx: Ctx = AS_ANALYST) -> TableView:
         table, truncated = run_query(ctx, body.sql, body.max_rows)
         return table_view(table, truncated=truncated)
 
@@ -81,33 +86,56 @@ def part() -> Part:
         tags=["sql"],
         summary="Export a read-only query as CSV or XLSX (analyst)",
         response_class=Response,
-        responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+        responses={
+            200: {
+                "content": {
+                    "text/csv": {},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                }
+            }
+        },
     )
-    def api_export(body: SqlExport, ctx: Ctx = require(Role.ANALYST)) -> Response:
+    def api_export(body: SqlExport, ctx: Ctx = AS_ANALYST) -> Response:
         return export(ctx, body.sql, body.format)
 
     @router.get("/sql", include_in_schema=False)
-    def page_sql(ctx: Ctx = require(Role.ANALYST)) -> HTMLResponse:
+    def page_sql(ctx: Ctx = AS_ANALYST) -> HTMLResponse:
         return render(ctx, "sql.html", title="SQL console", sql="", result=None, error=None)
 
     @router.post("/sql", include_in_schema=False)
-    def page_run(sql: str = Form(..., max_length=100_000),
-                 ctx: Ctx = require(Role.ANALYST)) -> HTMLResponse:
+    def page_run(sql: str = Form(..., max_length=100_000), ctx: Ctx = AS_ANALYST) -> HTMLResponse:
         try:
             table, truncated = run_query(ctx, sql)
         except QueryError as exc:
-            return render(ctx, "sql.html", status=400, title="SQL console", sql=sql,
-                          result=None, error=str(exc))
-        return render(ctx, "sql.html", title="SQL console", sql=sql,
-                      result=table_view(table, truncated=truncated), error=None)
+            return render(
+                ctx,
+                "sql.html",
+                status=400,
+                title="SQL console",
+                sql=sql,
+                result=None,
+                error=str(exc),
+            )
+        return render(
+            ctx,
+            "sql.html",
+            title="SQL console",
+            sql=sql,
+            result=table_view(table, truncated=truncated),
+            error=None,
+        )
 
     @router.post("/sql/export", include_in_schema=False)
     def page_export(
         sql: str = Form(..., max_length=100_000),
-        format: ExportFormat = Form(ExportFormat.CSV),  # noqa: A002
-        ctx: Ctx = require(Role.ANALYST),
+        format: Annotated[ExportFormat, Form()] = ExportFormat.CSV,
+        ctx: Ctx = AS_ANALYST,
     ) -> Response:
         return export(ctx, sql, format)
 
-    return Part("sql", router, (NavItem("SQL", "/sql", Role.ANALYST, 700),),
-                "The read-only SQL console with CSV and XLSX export.")
+    return Part(
+        "sql",
+        router,
+        (NavItem("SQL", "/sql", Role.ANALYST, 700),),
+        "The read-only SQL console with CSV and XLSX export.",
+    )
