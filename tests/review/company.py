@@ -232,7 +232,9 @@ def facts() -> dict[str, pa.Table]:
             ]
         ),
         # 10,000 of production labour at ATL in November; the 30th is the latest event
-        "labor_hours": _table([_labour(D(2025, 11, 3), 120.0, 6000.0), _labour(D(2025, 11, 30), 80.0, 4000.0)]),
+        "labor_hours": _table(
+            [_labour(D(2025, 11, 3), 120.0, 6000.0), _labour(D(2025, 11, 30), 80.0, 4000.0)]
+        ),
         "gl_actuals": _ledger([("ATL", "4000", 1000.0), ("DAL", "6000", 300.0)]),
         "budget": _ledger([("ATL", "4000", 1200.0), ("DAL", "6000", 200.0)]),
     }

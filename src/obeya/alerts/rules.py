@@ -303,9 +303,12 @@ def parse_rules(
                 ctx = err.get("ctx") or {}
                 codes = ChannelKind if err["loc"][:1] == ("channels",) else AlertKind
                 msg = (
-                    f"{ctx.get('discriminator', 'kind')} {ctx.get('tag')!r} is not known; "
+                    f"{ctx.get('tag')!r} is not known; "
                     f"use one of {', '.join(c.value for c in codes)}"
                 )
+                key = str(ctx.get("discriminator", "")).strip("'")
+                problems.append(((*_data_loc(data, tuple(err["loc"])), key), msg))
+                continue
             elif not isinstance(err.get("input"), dict | list):
                 msg += f" (got {err.get('input')!r})"
             problems.append((_data_loc(data, tuple(err["loc"])), msg))
@@ -322,7 +325,9 @@ def parse_rules(
         head = f"alert rules {source} have {len(out)} problem{'s' if len(out) != 1 else ''}"
         raise SpecError("\n".join([head, *out]))
     assert spec is not None
-    rule_lines = {r.id: lines.get(("rules", i), 0) for i, r in enumerate(spec.rules)}
+    rule_lines = {
+        r.id: lines[("rules", i)] for i, r in enumerate(spec.rules) if ("rules", i) in lines
+    }
     return AlertRules(spec, source, rule_lines)
 
 

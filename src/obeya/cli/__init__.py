@@ -14,6 +14,7 @@ import typer
 
 from obeya.cli import data, demo
 from obeya.cli import finance as finance_cli
+from obeya.cli import forecast as forecast_cli
 from obeya.cli import inventory as inventory_cli
 from obeya.cli import kpi as kpi_cli
 from obeya.cli import planning as planning_cli
@@ -55,6 +56,7 @@ web_cli.register(app)
 planning_cli.register(app)
 quality_cli.register(app)
 review_cli.register(app)
+forecast_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,6 +20,8 @@ alerts_app = typer.Typer(
     name="alerts",
     help="Alert rules (YAML): run them, check them, send a test message.",
     no_args_is_help=True,
+    epilog="Examples: obeya alerts check alerts.yaml | obeya alerts run alerts.yaml --dry-run | "
+    "obeya alerts test alerts.yaml",
 )
 RulesArgument = Annotated[
     Path, typer.Argument(help="The alert rules file (YAML).", show_default=False)

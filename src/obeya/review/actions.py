@@ -537,7 +537,7 @@ class ProcessShift:
                     None,
                     None,
                     tuple(evidence),
-                    ctx.link(Page.SPC, characteristic=c.characteristic_id, period=ctx.label),
+                    ctx.link(Page.SPC, characteristic=c.characteristic_id),
                 )
             )
         return out

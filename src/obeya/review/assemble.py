@@ -11,6 +11,7 @@ The actions are proposed last, from what the sections found
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -71,6 +72,11 @@ def resolve_period(
     """The period's first day and grain; a ``YYYY-Www`` label means weeks, any other
     label months unless ``grain`` says otherwise; no period means the latest complete
     one at ``as_of``."""
+    if isinstance(period, str) and re.fullmatch(r"\d{4}(-Q[1-4])?", period.strip().upper()):
+        raise ConfigError(
+            f"period {period!r}: a briefing is weekly or monthly; give a month YYYY-MM "
+            "or an ISO week YYYY-Www"
+        )
     if grain is None:
         chosen = Grain.WEEK if isinstance(period, str) and "-W" in period.upper() else Grain.MONTH
     else:

@@ -28,7 +28,7 @@ import vl_convert as vlc
 from obeya.metrics import Unit
 from obeya.review.model import ChartKind, ChartSpec, Tone
 
-__all__ = ["bars", "png", "sparkline", "svg", "trend", "waterfall"]
+__all__ = ["bars", "clear_cache", "png", "sparkline", "spc", "svg", "trend", "waterfall"]
 
 COLOURS = {
     Tone.GOOD: "#1e8449",
@@ -265,6 +265,12 @@ def _png(spec_json: str, scale: float) -> bytes:
     import json
 
     return bytes(vlc.vegalite_to_png(json.loads(spec_json), scale=scale))
+
+
+def clear_cache() -> None:
+    """Forget the rendered charts (the benchmark times drawing them)."""
+    _svg.cache_clear()
+    _png.cache_clear()
 
 
 def svg(chart: ChartSpec, *, inline: bool = True) -> str:

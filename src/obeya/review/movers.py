@@ -116,24 +116,33 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class DriverCell:
-    """One cell (first member x second member) of the crossed split, in the period.
+    """One cell (first member x second member) of the crossed split.
 
     ``value_0`` and ``value_1`` are the cell's own rate (or value) in the baseline and
-    the period, ``rest_value_1`` the rate of the other cells of the same first member
-    in the period (None for additive KPIs), ``numerator_1`` and ``denominator_1`` the
-    cell's sums in the period.
+    the period, ``share_0`` and ``share_1`` its share of the denominator (0 for
+    additive KPIs), ``rate_effect`` and ``mix_effect`` its two effects (they add up to
+    ``contribution``), ``rest_value_1`` the rate of the other cells of the same first
+    member in the period (None for additive KPIs), ``numerator_1`` and
+    ``denominator_1`` the cell's sums in the period.
     """
 
     first: Dimension
     first_member: str | None
     second: Dimension
     second_member: str | None
-    contribution: float
+    rate_effect: float
+    mix_effect: float
+    share_0: float
+    share_1: float
     value_0: float | None
     value_1: float | None
     rest_value_1: float | None
     numerator_1: float | None
     denominator_1: float | None
+
+    @property
+    def contribution(self) -> float:
+        return self.rate_effect + self.mix_effect
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,14 +257,16 @@ def _cells(
     spec: KpiSpec,
     first: Dimension,
     second: Dimension,
+    member: str | None,
     start: date,
     baseline: date,
     grain: Grain,
     method: Method,
     as_of: date,
     catalog: Catalog,
-) -> list[tuple[Any, Any, float, dict[str, Any], dict[str, Any]]]:
-    """(first member, second member, contribution, the cell's rows now and then)."""
+) -> list[DriverCell]:
+    """Every cell of ``member`` (a first-level member) in the crossed split; empty when
+    the member does not split into two or more cells (no drill-down to offer)."""
     table = compute(
         wh, [spec.id], grain, [first, second], None, min(start, baseline), start, as_of, catalog
     )
@@ -263,7 +274,7 @@ def _cells(
     now = {(r[first.value], r[second.value]): r for r in rows if r["period_start"] == start}
     then = {(r[first.value], r[second.value]): r for r in rows if r["period_start"] == baseline}
     keys = sorted(set(now) | set(then), key=lambda k: (str(k[0]), str(k[1])))
-    if not now or not then:
+    if not now or not then or sum(1 for k in keys if k[0] == member) < 2:
         return []
 
     def col(side: dict[Any, dict[str, Any]], name: str) -> list[float]:
@@ -283,43 +294,35 @@ def _cells(
             d = decompose_additive(col(then, "value"), col(now, "value"))
         case _:
             assert_never(method)
-    contribution = d.contribution
-    return [
-        (k[0], k[1], float(contribution[i]), now.get(k, {}), then.get(k, {}))
-        for i, k in enumerate(keys)
-    ]
-
-
-def _best_cell(
-    cells: list[tuple[Any, Any, float, dict[str, Any], dict[str, Any]]],
-    first: Dimension,
-    second: Dimension,
-    member: str | None,
-    change: float,
-    method: Method,
-) -> DriverCell | None:
-    mine = [c for c in cells if c[0] == member and c[2] * change > 0]
-    if not mine:
-        return None
-    a, b, contribution, row, before = max(mine, key=lambda c: abs(c[2]))
-    rest_value: float | None = None
-    if method is Method.RATE_MIX:
-        others = [c[3] for c in cells if c[0] == member and c[1] != b and c[3]]
-        num = sum(float(r["numerator"] or 0.0) for r in others)
-        den = sum(float(r["denominator"] or 0.0) for r in others)
-        rest_value = num / den if den > 0 else None
-    return DriverCell(
-        first,
-        a,
-        second,
-        b,
-        contribution,
-        before.get("value"),
-        row.get("value"),
-        rest_value,
-        row.get("numerator"),
-        row.get("denominator"),
-    )
+    cells = []
+    for i, k in enumerate(keys):  # the cells of one member: a handful to a few hundred
+        if k[0] != member:
+            continue
+        row = now.get(k, {})
+        rest_value: float | None = None
+        if method is Method.RATE_MIX:
+            others = [now[o] for o in keys if o[0] == member and o != k and o in now]
+            num = sum(float(r["numerator"] or 0.0) for r in others)
+            den = sum(float(r["denominator"] or 0.0) for r in others)
+            rest_value = num / den if den > 0 else None
+        cells.append(
+            DriverCell(
+                first,
+                k[0],
+                second,
+                k[1],
+                float(d.rate_effect[i]),
+                float(d.mix_effect[i]),
+                float(d.share_0[i]),
+                float(d.share_1[i]),
+                then.get(k, {}).get("value"),
+                row.get("value"),
+                rest_value,
+                row.get("numerator"),
+                row.get("denominator"),
+            )
+        )
+    return cells
 
 
 def explain_mover(
@@ -359,9 +362,20 @@ def explain_mover(
         seconds = [d for d in SECOND if d in spec.dimensions and d is not first][:SECOND_TRIES]
         for second in seconds:  # a few dimensions, one query each
             cells = _cells(
-                wh, spec, first, second, start, baseline, grain, result.method, as_of, catalog
+                wh,
+                spec,
+                first,
+                second,
+                top.member,
+                start,
+                baseline,
+                grain,
+                result.method,
+                as_of,
+                catalog,
             )
-            best = _best_cell(cells, first, second, top.member, change, result.method)
+            helping = [c for c in cells if c.contribution * change > 0]
+            best = max(helping, key=lambda c: abs(c.contribution), default=None)
             if best is not None and (
                 cell is None or abs(best.contribution) > abs(cell.contribution)
             ):
@@ -396,23 +410,29 @@ def explain_mover(
 
 
 def cell_detail(mover: Mover, names: Names, grain: Grain) -> str | None:
-    """``At site DAL, carrier K2 went from 93.0% in 2024-11 to 58.0%; the other
-    carriers there reached 93.1%.``"""
+    """What the driving cell did, in words: its own rate moved (``went from 100.0% in
+    2025-10 to 25.0%``) or, when the mix effect is the larger, its share did."""
     cell = mover.cell
     if cell is None or cell.value_1 is None:
         return None
-    unit = mover.spec.unit
-    text = (
-        f"At {member_text(cell.first, cell.first_member, names)}, "
-        f"{member_text(cell.second, cell.second_member, names)} "
+    unit, then = mover.spec.unit, period_label(mover.baseline, grain)
+    who = (
+        f"{member_text(cell.first, cell.first_member, names)}, "
+        f"{member_text(cell.second, cell.second_member, names)}"
     )
-    if cell.value_0 is not None:
-        text += (
-            f"went from {unit.show(cell.value_0)} in {period_label(mover.baseline, grain)} "
-            f"to {unit.show(cell.value_1)}"
+    if abs(cell.mix_effect) > abs(cell.rate_effect):
+        way = "rose" if cell.share_1 > cell.share_0 else "fell"
+        text = (
+            f"The share of {who} {way} from {cell.share_0 * 100:.1f}% in {then} to "
+            f"{cell.share_1 * 100:.1f}%, at {unit.show(cell.value_1)}"
+        )
+    elif cell.value_0 is not None:
+        text = (
+            f"At {who}, {mover.name} went from {unit.show(cell.value_0)} in {then} to "
+            f"{unit.show(cell.value_1)}"
         )
     else:
-        text += f"reached {unit.show(cell.value_1)} (none in {period_label(mover.baseline, grain)})"
+        text = f"At {who}, {mover.name} reached {unit.show(cell.value_1)} (none in {then})"
     if cell.rest_value_1 is not None:
         text += f"; the other {cell.second.value}s there reached {unit.show(cell.rest_value_1)}"
     return text + "."

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.presentation import Presentation as PresentationType
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
@@ -85,6 +86,14 @@ def _text(
     left, top, width, height = box
     frame = slide.shapes.add_textbox(Emu(left), Emu(top), Emu(width), Emu(height)).text_frame
     frame.word_wrap = True
+    # shrink on overflow (PowerPoint and Impress honour the flag when they lay out the
+    # slide); and start smaller for long text: about 1,000 characters fill a box of
+    # 4.7 x 5.4 inches at 12 pt
+    frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
+    capacity = 1000 * (width * height) / (_in(4.7) * _in(5.4)) * (12 / size) ** 2
+    chars = sum(len(line) + 40 for line, _ in lines)  # a paragraph's last line is short
+    if chars > capacity:
+        size = max(9, int(size * (capacity / chars) ** 0.5))
     for i, (line, tone) in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         run = paragraph.add_run()
@@ -222,11 +231,8 @@ def render_pptx(briefing: Briefing, path: Path) -> Path:
                 _section(prs, s)
     if briefing.absent:
         lines = [(f"{s.title}: {s.note}.", Tone.NEUTRAL) for s in briefing.absent]
-        _text(
-            _slide(prs, f"{len(briefing.absent)} sections left out for lack of data"),
-            lines,
-            _FULL,
-            14,
-        )
+        n = len(briefing.absent)
+        title = f"{n} section{'s' if n != 1 else ''} left out for lack of data"
+        _text(_slide(prs, title), lines, _FULL, 14)
     prs.save(str(path))
     return path

@@ -35,6 +35,7 @@ from obeya.finance import (
     bridge_from_orders,
     pnl,
 )
+from obeya.metrics.periods import Grain
 from obeya.review import charts
 from obeya.review.context import Context
 from obeya.review.model import Fact, Finding, Presence, Section, SectionKind, Tone
@@ -93,6 +94,33 @@ def _line_text(line: PnlLine, comparison: str, currency: str) -> str:
     return f"{LINE_LABELS[line.line].lower()} {money(line.variance, currency)}{share} {way} {comparison}"
 
 
+def _bridge_finding(ctx: Context, notes: list[str]) -> Finding | None:
+    """The gross margin bridge against the sales budget, or a note why there is none."""
+    cur = ctx.settings.currency
+    try:
+        bridge = bridge_from_orders(
+            ctx.wh, ctx.month, PnlMode.MONTH, comparison=Comparison.BUDGET, by=BridgeBy.FAMILY
+        )
+    except ObeyaError as exc:
+        notes.append(f"No gross margin bridge: {exc}")
+        return None
+    b = bridge.bridge
+    if b.comparison_total == 0:
+        notes.append(f"No gross margin bridge: the sales budget has no rows for {ctx.month}.")
+        return None
+    effects = "; ".join(f"{e.value} {signed_money(v, cur)}" for e, v in b.effects.items() if v != 0)
+    source = f"finance.bridge_from_orders {ctx.month} by family"
+    return Finding(
+        f"Gross margin from the order lines shipped in {ctx.month}: "
+        f"{money(b.actual_total, cur)} against {money(b.comparison_total, cur)} in the sales "
+        f"budget ({effects}).",
+        tuple(
+            Fact(f"gross margin {e.value} effect", v, signed_money(v, cur), source)
+            for e, v in b.effects.items()
+        ),
+    )
+
+
 def pnl_section(ctx: Context) -> tuple[Section, PnlEvidence | None]:
     cur = ctx.settings.currency
     month = _report(ctx, PnlMode.MONTH, Comparison.BUDGET)
@@ -101,6 +129,10 @@ def pnl_section(ctx: Context) -> tuple[Section, PnlEvidence | None]:
             SectionKind.PNL, PNL_TITLE, f"the ledger (gl_actuals) has no amounts for {ctx.month}"
         ), None
     notes: list[str] = []
+    if ctx.grain is Grain.WEEK:
+        notes.append(
+            f"The ledger is monthly: the figures are those of {ctx.month}, the month of the week's last day."
+        )
     comparison = Comparison.BUDGET
     if all(ln.comparison == 0 for ln in month.total()):
         comparison = Comparison.LAST_YEAR
@@ -161,34 +193,8 @@ def pnl_section(ctx: Context) -> tuple[Section, PnlEvidence | None]:
         oi.actual,
         f"Operating income {ctx.month}: {word} to actual",
     )
-    findings = []
-    if comparison is Comparison.BUDGET:
-        try:
-            bridge = bridge_from_orders(
-                ctx.wh, ctx.month, PnlMode.MONTH, comparison=comparison, by=BridgeBy.FAMILY
-            )
-        except ObeyaError as exc:
-            notes.append(f"No gross margin bridge: {exc}")
-        else:
-            b = bridge.bridge
-            effects = "; ".join(
-                f"{e.value} {signed_money(v, cur)}" for e, v in b.effects.items() if v != 0
-            )
-            findings.append(
-                Finding(
-                    f"Gross margin from the order lines shipped in {ctx.month}: {money(b.actual_total, cur)} against "
-                    f"{money(b.comparison_total, cur)} in the sales budget ({effects}).",
-                    tuple(
-                        Fact(
-                            f"gross margin {e.value} effect",
-                            v,
-                            signed_money(v, cur),
-                            f"finance.bridge_from_orders {ctx.month} by family",
-                        )
-                        for e, v in b.effects.items()
-                    ),
-                )
-            )
+    bridge = _bridge_finding(ctx, notes) if comparison is Comparison.BUDGET else None
+    findings = (bridge,) if bridge is not None else ()
     return (
         Section(
             SectionKind.PNL,
@@ -196,7 +202,7 @@ def pnl_section(ctx: Context) -> tuple[Section, PnlEvidence | None]:
             Presence.PRESENT,
             headline=headline,
             facts=facts,
-            findings=tuple(findings),
+            findings=findings,
             chart=chart,
             notes=tuple(notes),
         ),

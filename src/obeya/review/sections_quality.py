@@ -189,6 +189,42 @@ def _facts(f: SpcFinding) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
+def _improvements(ctx: Context) -> list[Finding]:
+    """The latest verification of each improvement project in the kaizen register,
+    verified by the end of the period (none when the register is not there)."""
+    try:
+        from obeya.quality.register import latest_verifications, list_projects
+        from obeya.quality.summary import verification_sentence
+    except ImportError:
+        return []
+    projects = {p.id: p for p in list_projects(ctx.wh)}
+    last = min(ctx.end, ctx.as_of)
+    out = []
+    for v in latest_verifications(ctx.wh):  # a handful of projects
+        project = projects.get(v.project_id)
+        if project is None or v.verified_at.date() > last:
+            continue
+        source = f"quality.register verification {v.verification_id}"
+        out.append(
+            Finding(
+                verification_sentence(project, v),
+                (
+                    Fact(
+                        "annual saving",
+                        v.annual_saving,
+                        f"{v.annual_saving:,.0f}",
+                        source,
+                        Tone.GOOD if v.improved else Tone.NEUTRAL,
+                    ),
+                ),
+                None,
+                ctx.kpi_link(v.kpi),
+                Tone.GOOD if v.improved else Tone.WARN,
+            )
+        )
+    return out
+
+
 def spc_section(ctx: Context) -> tuple[Section, tuple[SpcFinding, ...]]:
     """Characteristics with signals in the period, most affected first."""
     try:
@@ -247,9 +283,7 @@ def spc_section(ctx: Context) -> tuple[Section, tuple[SpcFinding, ...]]:
                 _sentence(ctx, f),
                 _facts(f),
                 chart,
-                ctx.link(
-                    Page.SPC, characteristic=f.characteristic.characteristic_id, period=ctx.label
-                ),
+                ctx.link(Page.SPC, characteristic=f.characteristic.characteristic_id),
                 Tone.BAD if f.share >= 0.5 else Tone.WARN,
             )
         )
@@ -266,6 +300,7 @@ def spc_section(ctx: Context) -> tuple[Section, tuple[SpcFinding, ...]]:
             f"against limits from {ref_start} to {ref_end}."
         )
     notes = (f"Not charted: {'; '.join(skipped)}",) if skipped else ()
+    findings += _improvements(ctx)
     facts = (
         Fact("characteristics charted", float(len(judged)), str(len(judged)), "quality_samples"),
         Fact(
