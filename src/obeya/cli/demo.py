@@ -62,14 +62,23 @@ def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
 
 def demo(
     scale: Annotated[float, typer.Option(help="Multiplier of the default ~1M order lines.")] = 1.0,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed builds the same company.")] = 7,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed builds the same company.")
+    ] = 7,
     out_dir: Annotated[
         Path | None,
         typer.Option("--out", help="Also keep the generated company as Parquet files here."),
     ] = None,
+    brief_dir: Annotated[
+        Path, typer.Option("--brief-dir", help="Where the weekly review's briefing is written.")
+    ] = Path("out/briefing"),
+    brief: Annotated[
+        bool, typer.Option(help="End by writing the operations review (HTML, PDF, PPTX).")
+    ] = True,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Build the demo company (every table of the model, ~1M order lines) and load it.
+    """Build the demo company (every table of the model, ~1M order lines), load it, and
+    write the operations review of its latest month as HTML, PDF and PPTX.
 
     The company is deterministic for a seed and carries the stories a Director would
     look for: seasonality and promotions, an intermittent long tail, a deteriorating
@@ -96,6 +105,14 @@ def demo(
             f"in {time.perf_counter() - started:.1f} s, warehouse {wh.url}"
         )
         print_rows(table_summary(wh), OutputFormat.TABLE, title="tables")
+        if brief:
+            from obeya.review import write_briefing
+
+            with err.status("writing the operations review ..."):
+                paths = write_briefing(wh, None, ("html", "pdf", "pptx"), brief_dir)
+            out.print("operations review written:")
+            for path in paths:
+                out.print(f"  {path}")
 
 
 def _via_parquet(
