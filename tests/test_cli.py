@@ -233,3 +233,16 @@ def test_unknown_mapping_is_a_clear_error(capsys: pytest.CaptureFixture[str], wh
     assert err.startswith("error: ")
     assert "no_such_erp" in err
     assert "Traceback" not in err
+
+
+def test_serve_refuses_a_bad_alert_rules_file_before_binding(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, wh: str
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - kind: no_such_kind\n")
+    run(capsys, "init", "--warehouse", wh)
+    code, out, err = run(capsys, "serve", "--alerts", str(rules), "--port", "1", "--warehouse", wh)
+    assert code == 2
+    assert err.startswith("error: ")
+    assert "rules.yaml" in err
+    assert "war room on" not in out

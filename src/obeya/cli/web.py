@@ -9,6 +9,7 @@ unless ``--host`` says otherwise.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -67,6 +68,11 @@ def serve(
     cookie_secure: Annotated[
         str, typer.Option(help="Secure flag of the session cookie: auto, always or never.")
     ] = "auto",
+    alerts: Annotated[
+        Path | None,
+        typer.Option("--alerts", help="An alert rules file to run on a schedule while serving."),
+    ] = None,
+    alerts_every: Annotated[int, typer.Option(help="Seconds between alert runs.", min=10)] = 900,
     warehouse: WarehouseOption = None,
     store: StoreOption = None,
 ) -> None:
@@ -81,6 +87,17 @@ def serve(
     from obeya.web import Settings, create_app
 
     settings = Settings.build(warehouse=warehouse, store=store, cookie_secure=cookie_secure)
+    scheduler = None
+    if alerts is not None:
+        from obeya.alerts import AlertScheduler, load_rules
+        from obeya.warehouse import Warehouse
+
+        def log(report: object) -> None:
+            err.print(f"alerts: {report}", markup=False)
+
+        scheduler = AlertScheduler(
+            lambda: Warehouse.open(settings.warehouse_url), load_rules(alerts), alerts_every, log
+        )
     app = create_app(settings)
     if not app.state.obeya.store.users():
         err.print(
@@ -88,7 +105,14 @@ def serve(
             markup=False,
         )
     out.print(f"obeya war room on http://{host}:{port} (warehouse {settings.warehouse_url})")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    if scheduler is not None:
+        scheduler.start()
+        out.print(f"alerts from {alerts} every {alerts_every} s")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def users_add(
