@@ -44,6 +44,54 @@ def _rules(c: Column) -> str:
     return "; ".join(parts)
 
 
+# Tables obeya itself writes into the warehouse, beside the model's; each is owned by
+# one engine, which creates it on first use and documents its columns.
+ADDED_TABLES: tuple[tuple[str, str, str], ...] = (
+    (
+        "obeya_load_log",
+        "architecture.md",
+        "one row per table per load: time, source, rows inserted and replaced, checksum",
+    ),
+    (
+        "forecast_runs",
+        "forecasting.md",
+        "one row per forecast run: grain, horizon, as-of, parameters",
+    ),
+    (
+        "forecasts",
+        "forecasting.md",
+        "a run's forecast per SKU, site and period, with 80/95% intervals and the adjusted value",
+    ),
+    ("forecast_backtests", "forecasting.md", "a run's backtest: actual and forecast per cutoff"),
+    (
+        "forecast_overrides",
+        "forecasting.md",
+        "planner overrides applied to a run: before, after, who, why",
+    ),
+    ("scenarios", "planning.md", "named what-if scenarios and their override specs"),
+    (
+        "scenario_results",
+        "planning.md",
+        "each scenario's results, metric by metric, beside the base",
+    ),
+    (
+        "kaizen_projects",
+        "quality.md",
+        "the improvement register: projects, their KPI, windows, owner, status",
+    ),
+    (
+        "kaizen_verifications",
+        "quality.md",
+        "each verification: before, after, test, p-value, annual saving",
+    ),
+    (
+        "alert_state",
+        "alerts.md",
+        "one row per alert condition: first and last seen, cleared, notified",
+    ),
+)
+
+
 def render_data_model() -> str:
     """The data-model reference as Markdown."""
     lines = [
@@ -91,6 +139,19 @@ def render_data_model() -> str:
                     for r in t.rules
                 ]
             lines.append("")
+    lines += [
+        "## Tables obeya adds",
+        "",
+        "obeya writes these into the warehouse itself; they are not loaded from files. Their",
+        "columns are documented with the engine that owns them. The web app keeps its users,",
+        "sessions, API tokens and audit log in a separate SQLite file beside the warehouse",
+        "(see [web](web.md)).",
+        "",
+        "| table | written by | holds |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{name}` | [{doc[:-3]}]({doc}) | {what} |" for name, doc, what in ADDED_TABLES]
+    lines.append("")
     return "\n".join(lines)
 
 
