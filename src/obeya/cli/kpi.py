@@ -15,7 +15,7 @@ from obeya.errors import ConfigError
 from obeya.warehouse import Warehouse
 
 if TYPE_CHECKING:
-    from obeya.metrics import Catalog
+    from obeya.metrics import Catalog, ScorecardRow
 
 __all__ = ["register"]
 
@@ -203,22 +203,33 @@ def kpi_scorecard(
     if fmt is OutputFormat.JSON:
         out.print(json.dumps(to_jsonable(card.to_dict()), indent=2), markup=False)
         return
-    table = card.to_arrow()
-    keep = [
-        c
-        for c in (
-            "kpi",
-            "member",
-            "display",
-            "target",
-            "status",
-            "change_vs_prior",
-            "change_vs_last_year",
-            "reason",
-        )
-        if c in table.column_names
-    ]
-    if by is None and "member" in keep:
-        keep.remove("member")
+    if fmt is OutputFormat.CSV:
+        table = card.to_arrow()
+    else:
+        table = pa.Table.from_pylist([_scorecard_line(r, by is not None) for r in card.rows])
     title = f"scorecard {card.period} (as of {card.as_of.isoformat()})"
-    print_rows(table.select(keep), fmt, title=title)
+    print_rows(table, fmt, title=title)
+
+
+def _signed(row: ScorecardRow, change: float | None) -> str:
+    if change is None:
+        return ""
+    if abs(change) < 1e-12:
+        return "="
+    return ("+" if change > 0 else "-") + row.unit.show_change(change)
+
+
+def _scorecard_line(row: ScorecardRow, with_member: bool) -> dict[str, object]:
+    """A scorecard row as a Director reads it: units shown, changes signed."""
+    line: dict[str, object] = {"kpi": row.kpi}
+    if with_member:
+        line["member"] = row.member or "all"
+    line |= {
+        "value": row.display,
+        "target": "" if row.target is None else row.unit.show(row.target),
+        "status": row.status or "",
+        "vs prior": _signed(row, row.change_vs_prior),
+        "vs last year": _signed(row, row.change_vs_last_year),
+        "note": row.reason or "",
+    }
+    return line
