@@ -1,7 +1,8 @@
 """Demand forecasting: series from order lines, Syntetos-Boylan classes, class-routed
 candidate models chosen per series by a rolling-origin backtest, accuracy (WAPE,
-MASE, bias, value added), hierarchy reconciliation, planner overrides and stored
-runs. See ``docs/forecasting.md``.
+MASE, bias, value added), hierarchy reconciliation, planner overrides, stored runs
+and the one reader of stored runs that every other part of obeya uses
+(:mod:`obeya.demand.stored`). See ``docs/forecasting.md``.
 """
 
 from obeya.demand.accuracy import (
@@ -81,6 +82,16 @@ from obeya.demand.store import (
     read_run,
     store_run,
 )
+from obeya.demand.stored import (
+    NO_FAMILY,
+    NO_RUN,
+    RunInfo,
+    latest_run_id,
+    run_info,
+    stored_accuracy,
+    stored_backtest_errors,
+    stored_forecast,
+)
 
 __all__ = [
     "ADI_THRESHOLD",
@@ -90,6 +101,8 @@ __all__ = [
     "FORECAST_TABLES",
     "LEVELS",
     "MINT_MAX_SERIES",
+    "NO_FAMILY",
+    "NO_RUN",
     "OVERRIDE_COLUMNS",
     "AccuracyReport",
     "BacktestResult",
@@ -113,6 +126,7 @@ __all__ = [
     "ReconcileMethod",
     "Reconciled",
     "Route",
+    "RunInfo",
     "SelectionMetric",
     "SeriesColumns",
     "StepTiming",
@@ -133,6 +147,7 @@ __all__ = [
     "group_accuracy",
     "jobs_for",
     "last_complete_period",
+    "latest_run_id",
     "list_runs",
     "load_candidates",
     "load_overrides",
@@ -146,9 +161,13 @@ __all__ = [
     "reconcile",
     "reconciliation_errors",
     "run_forecast",
+    "run_info",
     "series_accuracy",
     "series_from_table",
     "series_id",
     "store_run",
+    "stored_accuracy",
+    "stored_backtest_errors",
+    "stored_forecast",
     "wape",
 ]

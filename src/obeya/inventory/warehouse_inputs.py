@@ -10,12 +10,14 @@ Families and their rules (see ``docs/inventory.md``, "Inputs from the warehouse"
   ``order_date``, summed per ISO week over the ``history_weeks`` complete weeks that
   end before the week holding ``as_of + 1 day``. Weeks without an order count as 0.
   Mean and sample sd per week (``ddof = 1``).
-* **forecast** (latest ``forecast_runs`` row by ``created_at``, or ``run_id``): the
+* **forecast** (latest ``forecast_runs`` row by ``created_at``, or ``run_id``, read
+  through :mod:`obeya.demand.stored`, the one reader of stored forecasts): the
   mean per week of ``coalesce(adjusted, forecast)`` over the run's periods; a
   period of the run's grain counts as ``weeks_per_period`` weeks.
 * **backtest error**: the RMSE of ``forecast - actual`` per series in
   ``forecast_backtests`` of that run, for the model the run's forecast uses (all the
-  series' models when none matches), scaled to a week like the forecast.
+  series' models when none matches: :func:`obeya.demand.stored_backtest_errors`),
+  scaled to a week like the forecast.
 * **lead time**: ``receipt_date - order_date`` in days of purchase order lines
   received in the ``lead_time_window_days`` up to ``as_of`` (mean and sample sd,
   sd 0 for a single receipt); else the mean ``contract_lead_time_days`` of the
@@ -37,7 +39,8 @@ import pandas as pd
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from obeya.errors import DataError
+from obeya.demand import latest_run_id, run_info, stored_backtest_errors, stored_forecast
+from obeya.errors import DataError, WarehouseError
 from obeya.inventory._normal import FloatArray
 from obeya.warehouse import Warehouse
 
@@ -225,49 +228,41 @@ def _history_stats(weekly: ir.Table, weeks: int) -> ir.Table:
 
 
 def latest_forecast_run(wh: Warehouse, run_id: str | None = None) -> ForecastRun | None:
-    """The run ``run_id`` (refused if absent), else the latest run, else None."""
+    """The run ``run_id`` (refused if absent), else the latest run, else None.
+
+    Runs are found through :mod:`obeya.demand.stored`, the one reader of stored
+    forecasts; a run is only used when its backtests are stored too.
+    """
     if not set(FORECAST_TABLES) <= wh.existing_tables():
         if run_id is not None:
             raise DataError(
                 f"forecast run {run_id!r}: the warehouse has no forecast tables; "
-                "run a forecast first (obeya.demand.run_forecast) or leave out --run"
+                "run a forecast first (obeya forecast run) or leave out --run"
             )
         return None
-    runs = wh.table("forecast_runs")
-    if run_id is not None:
-        runs = runs.filter(runs.run_id == run_id)
-    found = (
-        runs.order_by([ibis.desc("created_at"), ibis.desc("run_id")])
-        .limit(1)
-        .select("run_id", "grain", "created_at")
-        .to_pyarrow()
-        .to_pylist()
-    )
-    if not found:
-        if run_id is not None:
-            raise DataError(
-                f"forecast run {run_id!r} is not in forecast_runs; leave out --run to use the "
-                'latest run, or list runs with obeya sql "SELECT run_id, created_at FROM '
-                'forecast_runs"'
-            )
-        return None
-    row = found[0]
-    grain = str(row["grain"]).lower()
-    if grain not in _WEEKS_PER_PERIOD:
+    if run_id is None:
+        run_id = latest_run_id(wh)
+        if run_id is None:
+            return None
+    try:
+        info = run_info(wh, run_id)
+    except WarehouseError as exc:
         raise DataError(
-            f"forecast run {row['run_id']!r} has grain {row['grain']!r}; inventory planning reads "
+            f"forecast run {run_id!r} is not in forecast_runs; leave out --run to use the "
+            "latest run, or list runs with obeya forecast runs"
+        ) from exc
+    if info.grain not in _WEEKS_PER_PERIOD:
+        raise DataError(
+            f"forecast run {info.run_id!r} has grain {info.grain!r}; inventory planning reads "
             f"runs of grain {sorted(_WEEKS_PER_PERIOD)}; forecast at week grain"
         )
-    return ForecastRun(run_id=str(row["run_id"]), grain=grain, created_at=row["created_at"])
+    return ForecastRun(run_id=info.run_id, grain=info.grain, created_at=info.created_at)
 
 
 def _forecast_stats(wh: Warehouse, run: ForecastRun) -> ir.Table:
-    fc = wh.table("forecasts")
-    fc = fc.filter(fc.run_id == run.run_id, fc.sku.notnull(), fc.site_id.notnull())
-    value = fc.adjusted.cast("float64").coalesce(fc.forecast.cast("float64"))
-    fc = fc.mutate(value=value)
+    fc = stored_forecast(wh, run.run_id)
     per_period = fc.group_by([*_KEYS, "period_start"]).aggregate(
-        value=fc.value.mean(), demand_class=fc.demand_class.cast("string").max()
+        value=fc.forecast.mean(), demand_class=fc.demand_class.max()
     )
     return per_period.group_by(_KEYS).aggregate(
         forecast_mean=per_period.value.mean() / run.weeks_per_period,
@@ -276,42 +271,11 @@ def _forecast_stats(wh: Warehouse, run: ForecastRun) -> ir.Table:
 
 
 def _backtest_stats(wh: Warehouse, run: ForecastRun) -> ir.Table:
-    bt = wh.table("forecast_backtests")
-    bt = bt.filter(bt.run_id == run.run_id, bt.actual.notnull(), bt.forecast.notnull())
-    error = bt.forecast.cast("float64") - bt.actual.cast("float64")
-    bt = bt.mutate(sq=error * error)
-    per_model = bt.group_by([*_KEYS, "model"]).aggregate(sse=bt.sq.sum(), n=bt.sq.count())
-    fc = wh.table("forecasts")
-    used = (
-        fc.filter(fc.run_id == run.run_id)
-        .select(f_sku=fc.sku, f_site=fc.site_id, f_model=fc.model)
-        .distinct()
-    )
-    joined = per_model.left_join(
-        used,
-        [
-            per_model.sku == used.f_sku,
-            per_model.site_id == used.f_site,
-            per_model.model == used.f_model,
-        ],
-    )
-    chosen = joined.f_model.notnull()
-    per_series = joined.group_by(_KEYS).aggregate(
-        sse_used=joined.sse.sum(where=chosen),
-        n_used=joined.n.sum(where=chosen),
-        sse_all=joined.sse.sum(),
-        n_all=joined.n.sum(),
-    )
-    has_used = per_series.n_used.fill_null(0) > 0
-    mse = ibis.ifelse(
-        has_used,
-        per_series.sse_used / per_series.n_used,
-        per_series.sse_all / per_series.n_all,
-    )
+    errors = stored_backtest_errors(wh, run.run_id)
     # A period's error sd over sqrt(weeks in the period) is the weekly sd, for
     # independent weeks.
-    return per_series.select(
-        "sku", "site_id", backtest_rmse=mse.sqrt() / float(np.sqrt(run.weeks_per_period))
+    return errors.select(
+        "sku", "site_id", backtest_rmse=errors.rmse / float(np.sqrt(run.weeks_per_period))
     )
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "KpiCatalogError",
     "Location",
     "Severity",
+    "listing",
     "source_columns",
 ]
 
@@ -133,7 +134,7 @@ class Catalog:
 def _suggest(key: str, known: Mapping[str, object]) -> str:
     near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     hint = f"did you mean {near[0]!r}? " if near else ""
-    return hint + "known: " + _listing(list(known))
+    return hint + "known: " + listing(list(known))
 
 
 def line_of(raw: Any, path: Sequence[str | int]) -> int | None:
@@ -172,7 +173,7 @@ def source_columns(source: SourceSpec) -> dict[str, ValueType]:
     return out
 
 
-def _listing(names: Sequence[str], limit: int = 12) -> str:
+def listing(names: Sequence[str], limit: int = 12) -> str:
     """Names for a message, at most ``limit`` of them."""
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")

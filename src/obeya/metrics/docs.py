@@ -71,8 +71,9 @@ in a `kpis.yaml` beside its warehouse, checked by the same rules.
   re-divides the sums; ratios are never averaged. Every ratio reports its numerator
   and denominator next to its value.
 - An empty denominator gives no value (null) and a reason, never an error or a zero.
-- Percentiles interpolate linearly between observations (`quantile_cont` on DuckDB,
-  `percentile_cont` on PostgreSQL).
+- Percentiles interpolate linearly between the observations at ranks floor(h) and
+  floor(h) + 1, h = (n - 1) q: the definition of `quantile_cont` (DuckDB) and
+  `percentile_cont` (PostgreSQL), computed from counts of distinct values.
 - Weeks are ISO weeks starting on Monday (2024-12-30 opens 2025-W01).
 - Status: for a higher-is-better KPI green at or above the amber level (the target
   unless set apart), amber down to the red level, red below; mirrored when lower is
@@ -123,7 +124,7 @@ def describe_measure(catalog: Catalog, m: MeasureSpec) -> str:
             if m.every:
                 what += f", whose every row has `{m.every}`"
             if m.none_in:
-                keys = ", ".join(m.none_in.keys.values())
+                keys = m.none_in.column
                 what += (
                     f", with no {catalog.sources[m.none_in.source].table_name} row (matched on {keys}, "
                     f"dated by `{m.none_in.date}` up to as_of)"

@@ -19,8 +19,8 @@ Rules (the contract of ``shared/spec/kpis.md``):
   cut the same way; ``start`` and ``end`` select whole periods.
 
 Line-level work happens in the database: each group of measures is one aggregation
-query (see :mod:`obeya.metrics.measures`); only aggregated rows come back, and they
-are assembled here with pandas and NumPy.
+query (see :mod:`obeya.metrics.measures`); only aggregated rows come back, and
+:mod:`obeya.metrics.assemble` turns them into KPI rows with NumPy.
 """
 
 from __future__ import annotations

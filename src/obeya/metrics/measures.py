@@ -7,7 +7,9 @@ group as a filtered aggregate. Only the aggregated rows leave the database.
 
 Each measure kind is one function here:
 
-- ``aggregate``/``percentile``: ``agg(expr) FILTER (WHERE filter)`` per period;
+- ``aggregate``: ``agg(expr) FILTER (WHERE filter)`` per period;
+- ``percentile``: linear interpolation between ranks, from the counts of distinct
+  values (one query per expression; see :func:`_percentile_query`);
 - ``entity_count``: rows are first grouped by the entity (an order); its date is the
   latest (or earliest) row date, its dimensions the smallest member (so an order
   counts once however it is cut), ``every`` must hold on all its rows, and
@@ -70,6 +72,13 @@ class QueryPlan:
     since: date | None  # rows attributed before this date are not read
     dims: tuple[Dimension, ...] = ()
     filters: Mapping[Dimension, tuple[str, ...]] = field(default_factory=dict)
+    _tables: dict[str, ir.Table] = field(default_factory=dict, compare=False, repr=False)
+
+    def table(self, name: str) -> ir.Table:
+        """The backend's table ``name``, looked up once per plan (each lookup reads its schema)."""
+        if name not in self._tables:
+            self._tables[name] = self.backend.table(name)
+        return self._tables[name]
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,10 @@ class MeasureGroup:
 
 def _group_key(m: MeasureSpec) -> tuple[object, ...]:
     match m.kind:
-        case MeasureKind.AGGREGATE | MeasureKind.PERCENTILE:
+        case MeasureKind.AGGREGATE:
             return ("rows", m.source, m.date)
+        case MeasureKind.PERCENTILE:
+            return ("percentile", m.source, m.date, m.expr, m.filter)
         case MeasureKind.ENTITY_COUNT:
             return ("entity", m.source, m.date, m.entity, m.entity_date)
         case MeasureKind.SNAPSHOT_LATEST:
@@ -126,17 +137,17 @@ def _joins_needed(source: SourceSpec, texts: Iterable[str | None]) -> dict[str, 
     return needed
 
 
-def _relation(backend: BaseBackend, source: SourceSpec, needed: Mapping[str, set[str]]) -> ir.Table:
+def _relation(plan: QueryPlan, source: SourceSpec, needed: Mapping[str, set[str]]) -> ir.Table:
     """The source table with the lookup joins the expressions need."""
-    t = backend.table(source.table_name)
+    t = plan.table(source.table_name)
     for join in source.joins:
         if join.name not in needed:
             continue
-        r = backend.table(join.table)
+        r = plan.table(join.table)
         right_keys = list(join.keys.values())
         if join.first_by:
             # rank only the rows the source can match (a few returns among many lines)
-            base = backend.table(source.table_name)
+            base = plan.table(source.table_name)
             wanted = base.select(
                 **{f"__want{i}": base[k] for i, k in enumerate(join.keys)}
             ).distinct()
@@ -173,7 +184,7 @@ class _Source:
         cuts = (*plan.dims, *plan.filters) if cut else ()
         dim_texts = [spec.dimensions.get(d) for d in cuts]
         needed = _joins_needed(spec, [spec.filter, *texts, *dim_texts])
-        return cls(plan, spec, _relation(plan.backend, spec, needed))
+        return cls(plan, spec, _relation(plan, spec, needed))
 
     def scope(self, table: ir.Table | None = None) -> IbisScope:
         return IbisScope(
@@ -208,10 +219,6 @@ class _Source:
 
 def _aggregate(src: _Source, table: ir.Table, m: MeasureSpec) -> ir.Value:
     where = src.expr(m.filter, table) if m.filter else None
-    if m.kind is MeasureKind.PERCENTILE:
-        assert m.expr is not None
-        assert m.quantile is not None
-        return as_float(src.expr(m.expr, table).quantile(m.quantile, where=where))  # type: ignore[attr-defined]
     if m.agg is Aggregation.COUNT:
         return as_float(table.count(where=where))  # type: ignore[arg-type]
     assert m.expr is not None
@@ -238,6 +245,55 @@ def _rows_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
     keys = {PERIOD: truncate(src.expr(group.date, t), plan.grain)} | src.dims(t, plan.dims)  # type: ignore[arg-type]
     aggs = {m.id: _aggregate(src, t, m) for m in group.measures}
     return t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+
+
+def _percentile_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
+    """Percentiles with linear interpolation, from the distribution of distinct values.
+
+    The rows are first counted per period, member and distinct value (days between
+    two dates take few values, so millions of rows shrink to a small histogram);
+    cumulative counts then give the values at ranks ``floor(h)`` and ``floor(h) + 1``
+    with ``h = (n - 1) q``, and the percentile is ``x_lo + (h - floor(h)) (x_hi - x_lo)``:
+    exactly ``quantile_cont`` / ``percentile_cont``, without sorting every row.
+    """
+    first = group.measures[0]
+    assert first.expr is not None
+    src = _Source.open(plan, group.source, [group.date, first.expr, first.filter])
+    t = src.table
+    value = src.expr(first.expr, t)
+    preds = [*src.row_filters(t), *src.dated(t, group.date, plan.since), value.notnull()]
+    if first.filter:
+        preds.append(src.expr(first.filter, t))  # type: ignore[arg-type]
+    t = t.filter(*preds)
+    keys = {PERIOD: truncate(src.expr(group.date, t), plan.grain)} | src.dims(t, plan.dims)  # type: ignore[arg-type]
+    hist = t.group_by(**keys, __v=as_float(src.expr(first.expr, t))).aggregate(__c=t.count())
+    members = [hist[k] for k in keys]
+    running = ibis.window(group_by=members, order_by=hist["__v"], rows=(None, 0))
+    hist = hist.mutate(
+        __cum=hist["__c"].sum().over(running),
+        __n=hist["__c"].sum().over(ibis.window(group_by=members)),
+    )
+    ranks: dict[str, ir.Value] = {}
+    for i, m in enumerate(group.measures):
+        assert m.quantile is not None
+        h = (hist["__n"] - 1) * m.quantile
+        ranks |= {f"__lo{i}": h.floor(), f"__fr{i}": h - h.floor()}  # type: ignore[attr-defined]
+    hist = hist.mutate(**ranks)
+    aggs: dict[str, ir.Value] = {ROWS: hist["__c"].sum()}
+    for i in range(len(group.measures)):
+        low = hist["__v"].min(where=hist["__cum"] > hist[f"__lo{i}"])
+        high = hist["__v"].min(where=hist["__cum"] > hist[f"__lo{i}"] + 1)
+        aggs[f"__x{i}"], aggs[f"__y{i}"], aggs[f"__f{i}"] = low, high, hist[f"__fr{i}"].max()
+    out = hist.group_by(*keys).aggregate(**aggs)
+    return out.mutate(
+        **{
+            m.id: as_float(
+                out[f"__x{i}"]
+                + out[f"__f{i}"] * (ibis.coalesce(out[f"__y{i}"], out[f"__x{i}"]) - out[f"__x{i}"])
+            )
+            for i, m in enumerate(group.measures)
+        }
+    )
 
 
 def _entity_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
@@ -293,12 +349,7 @@ def _mark_matches(plan: QueryPlan, entities: ir.Table, link: NoneIn, flag: str) 
     other = _Source.open(plan, link.source, [link.date], cut=False)
     o = other.table
     o = o.filter(*other.row_filters(o, with_dims=False), *other.dated(o, link.date, None))
-    (entity_col, other_col), *rest = link.keys.items()
-    if rest:  # entities are keyed by one column; extra keys cannot be matched
-        msg = "none_in matches an entity by one column"
-        raise AssertionError(msg)
-    del entity_col
-    hits = o.select(__match=o[other_col]).distinct().mutate(**{flag: ibis.literal(True)})
+    hits = o.select(__match=o[link.column]).distinct().mutate(**{flag: ibis.literal(True)})
     joined = entities.left_join(hits, entities["__entity"] == hits["__match"]).drop("__match")
     return joined.mutate(**{flag: joined[flag].fill_null(False)})
 
@@ -380,8 +431,10 @@ def _mean_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
 def build_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
     """The Ibis expression of one group: ``period_start``, the dimensions, the measures."""
     match group.kind:
-        case MeasureKind.AGGREGATE | MeasureKind.PERCENTILE:
+        case MeasureKind.AGGREGATE:
             query = _rows_query(plan, group)
+        case MeasureKind.PERCENTILE:
+            query = _percentile_query(plan, group)
         case MeasureKind.ENTITY_COUNT:
             query = _entity_query(plan, group)
         case MeasureKind.SNAPSHOT_LATEST:

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 from typing import ClassVar, Protocol
 
-from obeya.metrics.catalog import Catalog, Issue, Location, Severity, _listing, source_columns
+from obeya.metrics.catalog import Catalog, Issue, Location, Severity, listing, source_columns
 from obeya.metrics.expressions import ExpressionError, ValueType, infer, parse
 from obeya.metrics.formulas import (
     formula_alternatives,
@@ -346,14 +346,18 @@ class MeasureExpressionsValid:
                     other_cols,
                     (ValueType.DATE,),
                 )
-                for left, right in link.keys.items():
-                    if left not in cols:
+                pairs: list[tuple[str | None, str]] = (
+                    list(link.keys.items()) if field == "recent" else [(None, link.column)]
+                )
+                where = [field, "keys" if field == "recent" else "column"]
+                for left, right in pairs:
+                    if left is not None and left not in cols:
                         issues.append(
                             _issue(
                                 catalog,
                                 "measure",
                                 mid,
-                                [field, "keys"],
+                                where,
                                 f"no column {left!r}",
                                 _near(left, list(cols)),
                             )
@@ -364,7 +368,7 @@ class MeasureExpressionsValid:
                                 catalog,
                                 "measure",
                                 mid,
-                                [field, "keys"],
+                                where,
                                 f"{other.table_name} has no column {right!r}",
                                 _near(right, list(other_cols)),
                             )
@@ -567,7 +571,7 @@ class RatioUnitsHaveRatios:
 
 def _near(name: str, options: Sequence[str]) -> str:
     found = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return (f"did you mean {found[0]!r}? " if found else "") + "known: " + _listing(options)
+    return (f"did you mean {found[0]!r}? " if found else "") + "known: " + listing(options)
 
 
 RULES: tuple[Rule, ...] = (

@@ -232,10 +232,10 @@ class SourceSpec(_Frozen):
 
 
 class NoneIn(_Frozen):
-    """Entities with a matching row in ``source`` (dated up to as_of) do not count."""
+    """Entities whose id appears in ``source.column`` (rows dated up to as_of) do not count."""
 
     source: Identifier
-    keys: dict[Identifier, Identifier] = Field(min_length=1)  # entity column -> other column
+    column: Identifier
     date: Expression
 
 

@@ -1,9 +1,10 @@
 """Demand for the plans: the latest forecast run, or trailing order lines without one.
 
 * **forecast**: the run ``run_id``, else the latest ``forecast_runs`` row by
-  ``created_at``; its ``forecasts`` rows (``sku`` and ``site_id`` not null) give
-  ``coalesce(adjusted, forecast)`` units per period of the run's grain (the mean if a
-  series has several rows in one period). The as-of date is the run's ``as_of``.
+  ``created_at``, read through :func:`obeya.demand.stored_forecast` (the one reader of
+  stored forecasts): ``adjusted`` where a planner set it, else ``forecast``, units per
+  period of the run's grain (the mean if a series has several rows in one period).
+  The as-of date is the run's ``as_of``.
 * **order_history** (no forecast tables, or no run in them): the daily rate of
   ``qty_ordered`` of order lines that are not cancelled, ordered in the
   ``history_days`` days up to the as-of date (the latest ``order_date``), projected
@@ -24,14 +25,14 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from obeya.errors import DataError
+from obeya.demand import latest_run_id, run_info, stored_forecast
+from obeya.errors import DataError, WarehouseError
 from obeya.planning._periods import DateArray, as_days, floor, labels, next_start, period_range
 from obeya.planning.capacity import PeriodGrain
 from obeya.warehouse import Warehouse
 
 __all__ = ["DemandBasis", "DemandFrame", "DemandSource", "read_demand"]
 
-FORECAST_TABLES = frozenset({"forecast_runs", "forecasts"})
 _KEYS = ["sku", "site_id"]
 
 
@@ -210,46 +211,28 @@ def _families(wh: Warehouse) -> pd.DataFrame:
 
 
 def _forecast_basis(wh: Warehouse, run_id: str | None) -> DemandBasis | None:
-    if not wh.existing_tables() >= FORECAST_TABLES:
-        if run_id is not None:
-            raise DataError(
-                f"forecast run {run_id!r}: the warehouse has no forecast tables; "
-                "forecast first or leave out --run"
-            )
-        return None
-    runs = wh.table("forecast_runs")
-    if run_id is not None:
-        runs = runs.filter(runs.run_id == run_id)
-    found = (
-        runs.order_by([ibis.desc("created_at"), ibis.desc("run_id")])
-        .limit(1)
-        .select("run_id", "grain", "as_of")
-        .to_pyarrow()
-        .to_pylist()
-    )
-    if not found:
-        if run_id is not None:
-            raise DataError(
-                f"forecast run {run_id!r} is not in forecast_runs; leave out --run to use the "
-                'latest run, or list the runs: obeya sql "SELECT run_id, created_at FROM '
-                'forecast_runs"'
-            )
-        return None
-    run = found[0]
-    grain_text = str(run["grain"]).lower()
-    if grain_text not in {g.value for g in PeriodGrain}:
+    """The run through :mod:`obeya.demand.stored`, the one reader of stored forecasts."""
+    if run_id is None:
+        run_id = latest_run_id(wh)
+        if run_id is None:
+            return None
+    try:
+        run = run_info(wh, run_id)
+    except WarehouseError as exc:
         raise DataError(
-            f"forecast run {run['run_id']!r} has grain {run['grain']!r}; plans read runs by "
+            f"forecast run {run_id!r} is not in forecast_runs; leave out --run to use the "
+            "latest run, or list the runs: obeya forecast runs"
+        ) from exc
+    if run.grain not in {g.value for g in PeriodGrain}:
+        raise DataError(
+            f"forecast run {run.run_id!r} has grain {run.grain!r}; plans read runs by "
             "day, week or month"
         )
-    grain = PeriodGrain(grain_text)
-    fc = wh.table("forecasts")
-    fc = fc.filter(fc.run_id == run["run_id"], fc.sku.notnull(), fc.site_id.notnull())
-    value = fc.adjusted.cast("float64").coalesce(fc.forecast.cast("float64"))
-    valued = fc.mutate(value=value)
+    grain = PeriodGrain(run.grain)
+    fc = stored_forecast(wh, run.run_id)
     per = (
-        valued.group_by(["sku", "site_id", "period_start"])
-        .aggregate(units=valued.value.mean())
+        fc.group_by(["sku", "site_id", "period_start"])
+        .aggregate(units=fc.forecast.mean())
         .to_pandas()
     )
     per["sku"] = per["sku"].astype(str)
@@ -260,8 +243,8 @@ def _forecast_basis(wh: Warehouse, run_id: str | None) -> DemandBasis | None:
     per["units"] = per["units"].fillna(0.0).clip(lower=0.0)
     per = per.merge(_families(wh), on="sku", how="left")
     per["family"] = per["family"].fillna("(unknown)")
-    as_of = _date(run["as_of"]) if run["as_of"] is not None else latest_order_date(wh)
-    return DemandBasis(DemandSource.FORECAST, str(run["run_id"]), grain, as_of, per)
+    as_of = _date(run.as_of) if run.as_of is not None else latest_order_date(wh)
+    return DemandBasis(DemandSource.FORECAST, run.run_id, grain, as_of, per)
 
 
 def _history_basis(wh: Warehouse, history_days: int) -> DemandBasis:
