@@ -11,22 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from obeya.cli import app, main
+from obeya.cli import app
 from obeya.cli.reference import render_cli_reference
 from obeya.model.docs import render_data_model
+from tests.clirun import run
 from tests.ingest.fixtures import VALID, with_cell, write_company
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -10,21 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from obeya.cli import main
 from obeya.ingest import load_arrow
 from obeya.metrics import load_catalog
 from obeya.warehouse import Warehouse
+from tests.clirun import run
 from tests.metrics.company import company_tables
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

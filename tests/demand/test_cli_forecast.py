@@ -23,10 +23,10 @@ import pyarrow.compute as pc
 import pytest
 import yaml
 
-from obeya.cli import main
 from obeya.demand import ForecastRun, Level, run_forecast
 from obeya.ingest import load_arrow
 from obeya.warehouse import Warehouse
+from tests.clirun import run
 from tests.demand.helpers import CHEAP, cheap_candidates
 from tests.demand.test_stored import store_hand_runs
 from tests.demand.warehouse_fixtures import REFERENCE, order_lines
@@ -34,16 +34,6 @@ from tests.demand.warehouse_fixtures import REFERENCE, order_lines
 Made = tuple[str, ForecastRun]
 FIRST = date(2024, 1, 1)
 WEEKS = 66
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def _lines() -> list[tuple[str, str, date, date | None, float, str]]:

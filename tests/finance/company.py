@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pytest
 
-from obeya.cli import main
 from obeya.ingest import load_arrow
 from obeya.warehouse import Warehouse
 
@@ -116,14 +114,3 @@ def build(path: Path | str, facts: Mapping[str, Iterable[Row]]) -> str:
     with Warehouse.open(str(path)) as wh:
         load_arrow(wh, tables, label="finance-test")
     return str(path)
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the CLI; return (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.finance.company import build, ledger, order_line, run
+from tests.clirun import run
+from tests.finance.company import build, ledger, order_line
 
 # Order lines shipped in November 2025 and November 2024 (member, units, revenue, cost):
 #   2025: O1/1 C1 A1(F1) S1 10 x 10 = 100, cost 60; O1/2 C1 B1(F2) S1 20 x 5 = 100, cost 60;

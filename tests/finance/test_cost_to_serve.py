@@ -33,7 +33,8 @@ from obeya.finance import (
     whale_curve,
 )
 from obeya.warehouse import Warehouse
-from tests.finance.company import build, ledger, order_line, run
+from tests.clirun import run
+from tests.finance.company import build, ledger, order_line
 
 
 def _shipment(

@@ -32,7 +32,8 @@ from obeya.finance import (
     simulate_landing,
 )
 from obeya.warehouse import Warehouse
-from tests.finance.company import build, ledger, order_line, run
+from tests.clirun import run
+from tests.finance.company import build, ledger, order_line
 
 MONTHS_2024 = [f"2024-{m:02d}" for m in range(1, 13)]
 MONTHS_2025 = [f"2025-{m:02d}" for m in range(1, 11)]

@@ -23,7 +23,8 @@ from obeya.finance import (
     scenario_base,
 )
 from obeya.warehouse import Warehouse
-from tests.finance.company import build, ledger, order_line, run
+from tests.clirun import run
+from tests.finance.company import build, ledger, order_line
 
 FACTS = {
     "order_lines": [

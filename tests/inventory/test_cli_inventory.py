@@ -8,20 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from obeya.cli import main
+from tests.clirun import run
 from tests.inventory.company import build_company
 
 Z95 = 1.6448536269514722
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

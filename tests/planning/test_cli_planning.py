@@ -14,18 +14,8 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from obeya.cli import main
+from tests.clirun import run
 from tests.planning.company import HOLIDAY_CALENDAR, build
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

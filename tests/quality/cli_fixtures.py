@@ -8,22 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pytest
 
-from obeya.cli import main
 from obeya.ingest import load_arrow
 from obeya.warehouse import Warehouse
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Exit code, standard output and standard error of ``obeya ARGS``."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def write_csv(path: Path, columns: Mapping[str, Sequence[object]]) -> Path:

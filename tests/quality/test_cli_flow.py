@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from tests.quality.cli_fixtures import T, run, table, warehouse
+from tests.clirun import run
+from tests.quality.cli_fixtures import T, table, warehouse
 
 Capsys = pytest.CaptureFixture[str]
 

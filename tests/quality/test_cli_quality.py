@@ -20,7 +20,8 @@ from scipy import stats
 import obeya.quality as quality
 from obeya.cli import kaizen as kaizen_cli
 from obeya.cli import quality as cli
-from tests.quality.cli_fixtures import T, run, table, warehouse, write_csv
+from tests.clirun import run
+from tests.quality.cli_fixtures import T, table, warehouse, write_csv
 from tests.quality.published import PISTON_RINGS
 
 Capsys = pytest.CaptureFixture[str]

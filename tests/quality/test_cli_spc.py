@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.quality.cli_fixtures import T, run, table, warehouse, write_csv
+from tests.clirun import run
+from tests.quality.cli_fixtures import T, table, warehouse, write_csv
 from tests.quality.published import (
     CIRCUIT_BOARDS,
     COMPUTERS,

@@ -40,7 +40,8 @@ from obeya.quality import (
     verify_project,
 )
 from obeya.warehouse import Warehouse
-from tests.quality.cli_fixtures import T, reference, run, table, warehouse
+from tests.clirun import run
+from tests.quality.cli_fixtures import T, reference, table, warehouse
 
 Capsys = pytest.CaptureFixture[str]
 

@@ -7,17 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from obeya.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from tests.clirun import run
 
 
 def test_brief_prints_the_paths_written(
