@@ -216,6 +216,17 @@ def _spc_data(
         return frame.rename(columns={k: v for k, v in renamed.items() if k in frame}), str(
             input_file
         )
+    if not chart.attribute:
+        # the arguments are checked before the warehouse is opened
+        if characteristic is None:
+            raise SpecError(
+                f"a {chart.value} chart needs measurements: give --input FILE.csv or "
+                f"--characteristic ID (quality_samples in the warehouse)"
+            )
+        if given:
+            raise SpecError(
+                f"{given[0]} filters inspections; it does not apply to --characteristic"
+            )
     with Warehouse.open(warehouse, create=False) as wh:
         if chart.attribute:
             if characteristic is not None:
@@ -226,15 +237,7 @@ def _spc_data(
             table = q.inspection_subgroups(wh, q.SubgroupGrain(grain.value), cut)
             frame = table.to_pandas().rename(columns={"defectives": "defects", "inspected": "size"})
             return frame, f"inspections per {grain.value} ({cut.describe()})"
-        if characteristic is None:
-            raise SpecError(
-                f"a {chart.value} chart needs measurements: give --input FILE.csv or "
-                f"--characteristic ID (quality_samples in the warehouse)"
-            )
-        if given:
-            raise SpecError(
-                f"{given[0]} filters inspections; it does not apply to --characteristic"
-            )
+        assert characteristic is not None  # checked above, before opening the warehouse
         q.read_characteristic(wh, characteristic)
         samples = q.characteristic_samples(wh, characteristic, start=cut.start, end=cut.end)
         return samples.to_pandas(), f"characteristic {characteristic}"
