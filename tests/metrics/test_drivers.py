@@ -154,3 +154,31 @@ def test_explain_additive_target_and_refusals(company: Warehouse) -> None:
         r.sentence()
         == "OTD: no comparison vs 2024-12 (no order lines due in the period (2024-12))."
     )
+
+
+def test_sentence_leaves_out_contributions_too_small_to_show() -> None:
+    from obeya.metrics import Against, Dimension, Direction, DriverResult, Grain, MemberEffect, Unit
+
+    # OTD 90.0% -> 80.0%: site A's rate takes 9.99 pts, site B's 0.01 pts ("0.0 pts").
+    r = DriverResult(
+        kpi="otd",
+        label="On-time delivery",
+        unit=Unit.RATIO,
+        direction=Direction.HIGHER,
+        dimension=Dimension.SITE,
+        grain=Grain.MONTH,
+        period_start=date(2025, 3, 1),
+        against=Against.PRIOR,
+        baseline_start=date(2025, 2, 1),
+        value_0=0.9,
+        value_1=0.8,
+        method=Method.RATE_MIX,
+        members=(
+            MemberEffect("A", 0.9, 0.7, 0.5, 0.5, -0.0999, 0.0),
+            MemberEffect("B", 0.9, 0.9, 0.5, 0.5, -0.0001, 0.0),
+        ),
+    )
+    assert (
+        r.sentence()
+        == "OTD fell 10.0 pts to 80.0% vs 2025-02; site A's own rate explains 10.0 pts."
+    )

@@ -215,10 +215,12 @@ class DriverResult:
                 f"{name} {verb} {self.unit.show_change(change)} to {self.unit.show(self.value_1)} "
                 f"{self._baseline_text()}"
             )
+        zero = self.unit.show_change(0.0)
         parts = [
             self._member_text(m, 0.0 if unchanged else change)
             for m in self.members[:top]
-            if abs(m.contribution) > 1e-12
+            # a contribution too small to show ("0.0 pts") says nothing a person can use
+            if abs(m.contribution) > 1e-12 and self.unit.show_change(m.contribution) != zero
         ]
         return head + ("; " + ", ".join(parts) if parts else "") + "."
 
