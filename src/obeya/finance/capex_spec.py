@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Annotated, Self
 
 import numpy as np
-import yaml
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from obeya.errors import ConfigError, SpecError
+from obeya.errors import SpecError
+from obeya.finance._yamlspec import Loc, line_of, load_yaml
 from obeya.finance.cashflow import CashFlowDrivers, derive_cash_flows
 from obeya.finance.depreciation import DepreciationMethod
 
@@ -53,7 +53,7 @@ _DERIVED_FIELDS = (
     "working_capital",
 )
 _FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-_Loc = tuple[str | int, ...]
+_Loc = Loc
 
 
 class ProjectSpec(BaseModel):
@@ -158,34 +158,10 @@ class CapexSpec(BaseModel):
 # ------------------------------------------------------------------ YAML with lines
 
 
-def _index_lines(node: yaml.Node, loc: _Loc, lines: dict[_Loc, int], dups: list[_Loc]) -> None:
-    """Record the 1-based line of every mapping value and sequence item."""
-    lines[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                dups.append((*loc, key))
-            seen.add(key)
-            _index_lines(value_node, (*loc, key), lines, dups)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, (*loc, i), lines, dups)
-
-
-def _line_of(lines: Mapping[_Loc, int], loc: _Loc) -> int | None:
-    """The line of ``loc`` or of its nearest ancestor present in the file."""
-    for n in range(len(loc), -1, -1):
-        if loc[:n] in lines:
-            return lines[loc[:n]]
-    return None
-
-
 def _describe(source: str, lines: Mapping[_Loc, int], data: object, loc: _Loc, msg: str) -> str:
     """``file:line: project 'id': field: message`` for a location in the document."""
     where = source
-    line = _line_of(lines, loc)
+    line = line_of(lines, loc)
     if line is not None:
         where += f":{line}"
     parts = [where]
@@ -255,7 +231,7 @@ def _validate(
     if spec is not None:  # rules across projects need a spec that passed the schema
         problems += _reference_problems(spec)
     if problems:
-        problems.sort(key=lambda p: _line_of(lines, p[0]) or 0)
+        problems.sort(key=lambda p: line_of(lines, p[0]) or 0)
         messages = [_describe(source, lines, data, loc, msg) for loc, msg in problems]
         head = f"capex spec {source} has {len(messages)} problem{'s' if len(messages) != 1 else ''}"
         raise SpecError("\n".join([head, *messages]))
@@ -271,22 +247,7 @@ def parse_capex_spec(data: object, source: str = "<capex spec>") -> CapexSpec:
 def load_capex_spec(path: str | Path) -> CapexSpec:
     """Read and validate a capex spec YAML file; every problem names file:line."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read capex spec {p}: {exc.strerror}; check the path") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"{where}: invalid YAML: {problem}; fix the syntax") from None
-    lines: dict[_Loc, int] = {}
-    dups: list[_Loc] = []
-    if node is not None:
-        _index_lines(node, (), lines, dups)
+    data, lines, dups = load_yaml(p, "capex spec")
     if not isinstance(data, dict):
         raise SpecError(
             f"{p}:1: a capex spec is a mapping with discount_rate and projects, "
