@@ -40,11 +40,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from obeya.errors import ConfigError, SpecError
 from obeya.metrics import Dimension
+from obeya.yamlspec import Loc, line_of, load_yaml
 
 __all__ = [
     "AlertKind",
@@ -66,7 +66,6 @@ __all__ = [
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)]
 Address = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
-Loc = tuple[str | int, ...]
 
 
 class _Frozen(BaseModel):
@@ -197,22 +196,6 @@ class AlertRules:
 # ------------------------------------------------------------------ loading
 
 
-def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int], dups: list[Loc]) -> None:
-    lines[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                dups.append((*loc, key))
-            seen.add(key)
-            _index(value_node, (*loc, key), lines, dups)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*loc, i), lines, dups)
-
-
 def _data_loc(data: Any, loc: tuple[Any, ...]) -> Loc:
     """The part of a Pydantic error location that walks the document: union tags are
     dropped, a missing or unknown last key is kept (the message is about it)."""
@@ -231,13 +214,6 @@ def _data_loc(data: Any, loc: tuple[Any, ...]) -> Loc:
         elif not isinstance(here, dict):
             break
     return tuple(out)
-
-
-def _line(lines: Mapping[Loc, int], loc: Loc) -> int | None:
-    for n in range(len(loc), -1, -1):
-        if loc[:n] in lines:
-            return lines[loc[:n]]
-    return None
 
 
 def _describe(data: Any, loc: Loc) -> str:
@@ -315,10 +291,10 @@ def parse_rules(
     if spec is not None:
         problems += _semantic(spec)
     if problems:
-        problems.sort(key=lambda p: _line(lines, p[0]) or 0)
+        problems.sort(key=lambda p: line_of(lines, p[0]) or 0)
         out = []
         for loc, msg in problems:
-            line = _line(lines, loc)
+            line = line_of(lines, loc)
             where = f"{source}:{line}" if line is not None else source
             name = _describe(data, loc)
             out.append(f"{where}: {name}: {msg}" if name else f"{where}: {msg}")
@@ -334,23 +310,5 @@ def parse_rules(
 def load_rules(path: str | Path) -> AlertRules:
     """Read and check an alert rules file (see the module doc)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot read the alert rules {p}: {exc.strerror}; check the path"
-        ) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
-        raise SpecError(
-            f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}; fix the syntax"
-        ) from None
-    lines: dict[Loc, int] = {}
-    dups: list[Loc] = []
-    if node is not None:
-        _index(node, (), lines, dups)
+    data, lines, dups = load_yaml(p, "the alert rules")
     return parse_rules(data, str(p), lines, dups)

@@ -36,9 +36,9 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from obeya.errors import SpecError
-from obeya.finance._yamlspec import Loc, line_of, load_yaml
 from obeya.finance.cashflow import CashFlowDrivers, derive_cash_flows
 from obeya.finance.depreciation import DepreciationMethod
+from obeya.yamlspec import Loc, line_of, load_yaml
 
 __all__ = ["CapexSpec", "ProjectSpec", "load_capex_spec", "parse_capex_spec"]
 

@@ -45,8 +45,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from obeya.errors import ConfigError, DataError
 from obeya.finance._common import backend, month_first_day, month_index, month_last_day
 from obeya.finance._common import require_table as _require
-from obeya.finance._yamlspec import Loc, load_yaml, validate_document
 from obeya.finance.whale import WhaleCurve, whale_curve
+from obeya.yamlspec import Loc, load_yaml, validate_document
 
 __all__ = [
     "DEFAULT_PRIORITY_WEIGHTS",

@@ -37,11 +37,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from obeya.errors import DataError, SpecError
 from obeya.finance._common import backend, month_index
-from obeya.finance._yamlspec import Loc, line_of, load_yaml, validate_document
 from obeya.finance.drivers import Driver, DriverBase
 from obeya.finance.history import base_from_history, load_history
 from obeya.finance.pnl import PnlLineCode
 from obeya.finance.rolling import build_rolling_forecast, latest_actual_month
+from obeya.yamlspec import Loc, line_of, load_yaml, validate_document
 
 __all__ = [
     "ScenarioBaseKind",
