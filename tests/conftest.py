@@ -28,3 +28,11 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
     yield pg_server_url.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files (generated SQL per engine) instead of comparing",
+    )

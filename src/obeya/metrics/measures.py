@@ -137,6 +137,15 @@ def _joins_needed(source: SourceSpec, texts: Iterable[str | None]) -> dict[str, 
     return needed
 
 
+def _without(table: ir.Table, *names: str) -> ir.Table:
+    """The table without ``names``, its other columns in order.
+
+    Ibis's ``drop`` of several columns keeps them in a set, so the generated SQL's
+    ``EXCLUDE`` list changes order from run to run; a selection does not.
+    """
+    return table.select(*(c for c in table.columns if c not in names))
+
+
 def _relation(plan: QueryPlan, source: SourceSpec, needed: Mapping[str, set[str]]) -> ir.Table:
     """The source table with the lookup joins the expressions need."""
     t = plan.table(source.table_name)
@@ -163,7 +172,7 @@ def _relation(plan: QueryPlan, source: SourceSpec, needed: Mapping[str, set[str]
         selection |= {f"{join.name}__{c}": r[c] for c in sorted(needed[join.name])}
         r = r.select(**selection)
         predicates = [t[left] == r[name] for left, name in zip(join.keys, key_names, strict=True)]
-        t = t.left_join(r, predicates).drop(*key_names)
+        t = _without(t.left_join(r, predicates), *key_names)
     return t
 
 
@@ -237,14 +246,42 @@ def _aggregate(src: _Source, table: ir.Table, m: MeasureSpec) -> ir.Value:
 # ------------------------------------------------------------------------ the kinds
 
 
+def _roll_up(daily: ir.Table, plan: QueryPlan, measures: Sequence[MeasureSpec]) -> ir.Table:
+    """Per-day aggregates (``__day``, dimensions, measures, rows) summed up to periods.
+
+    Grouping rows by the bare attribution date is much cheaper than by a computed
+    period (the database truncates each row, and a plain date column groups by
+    direct indexing), so every query aggregates by day first and truncates the few
+    per-day rows afterwards: sums and counts add up, minima and maxima stay.
+    """
+    dims = [d.value for d in plan.dims]
+    if plan.grain is Grain.DAY:
+        return daily.rename({PERIOD: "__day"})
+    aggs: dict[str, ir.Value] = {ROWS: daily[ROWS].sum()}
+    for m in measures:
+        column = daily[m.id]
+        match m.agg:
+            case Aggregation.MIN:
+                aggs[m.id] = column.min()  # type: ignore[attr-defined]
+            case Aggregation.MAX:
+                aggs[m.id] = column.max()  # type: ignore[attr-defined]
+            case Aggregation.SUM | Aggregation.COUNT:
+                aggs[m.id] = column.sum()  # type: ignore[attr-defined]
+            case _:
+                assert_never(m.agg)
+    keys = {PERIOD: truncate(daily["__day"], plan.grain)} | {d: daily[d] for d in dims}  # type: ignore[arg-type]
+    return daily.group_by(**keys).aggregate(**aggs)
+
+
 def _rows_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
     texts = [group.date] + [t for m in group.measures for t in (m.expr, m.filter)]
     src = _Source.open(plan, group.source, texts)
     t = src.table
     t = t.filter(*src.row_filters(t), *src.dated(t, group.date, plan.since))
-    keys = {PERIOD: truncate(src.expr(group.date, t), plan.grain)} | src.dims(t, plan.dims)  # type: ignore[arg-type]
+    keys = {"__day": src.expr(group.date, t)} | src.dims(t, plan.dims)
     aggs = {m.id: _aggregate(src, t, m) for m in group.measures}
-    return t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+    daily = t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+    return _roll_up(daily, plan, group.measures)
 
 
 def _percentile_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
@@ -265,8 +302,16 @@ def _percentile_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
     if first.filter:
         preds.append(src.expr(first.filter, t))  # type: ignore[arg-type]
     t = t.filter(*preds)
-    keys = {PERIOD: truncate(src.expr(group.date, t), plan.grain)} | src.dims(t, plan.dims)  # type: ignore[arg-type]
-    hist = t.group_by(**keys, __v=as_float(src.expr(first.expr, t))).aggregate(__c=t.count())
+    # counted by day first, then by period (see _roll_up for why)
+    daily = t.group_by(
+        __day=src.expr(group.date, t),
+        **src.dims(t, plan.dims),
+        __v=as_float(src.expr(first.expr, t)),
+    ).aggregate(__c=t.count())
+    keys = {PERIOD: truncate(daily["__day"], plan.grain)} | {  # type: ignore[arg-type]
+        d.value: daily[d.value] for d in plan.dims
+    }
+    hist = daily.group_by(**keys, __v=daily["__v"]).aggregate(__c=daily["__c"].sum())
     members = [hist[k] for k in keys]
     running = ibis.window(group_by=members, order_by=hist["__v"], rows=(None, 0))
     hist = hist.mutate(
@@ -338,10 +383,9 @@ def _entity_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
         where = ibis.and_(*conds) if conds else None
         counts[m.id] = as_float(entities.count(where=where))
     counts[ROWS] = entities.count()
-    keys = {PERIOD: truncate(entities["__date"], plan.grain)} | {
-        d.value: entities[d.value] for d in plan.dims
-    }
-    return entities.group_by(**keys).aggregate(**counts)
+    keys = {"__day": entities["__date"]} | {d.value: entities[d.value] for d in plan.dims}
+    daily = entities.group_by(**keys).aggregate(**counts)
+    return _roll_up(daily, plan, group.measures)
 
 
 def _mark_matches(plan: QueryPlan, entities: ir.Table, link: NoneIn, flag: str) -> ir.Table:
@@ -354,28 +398,35 @@ def _mark_matches(plan: QueryPlan, entities: ir.Table, link: NoneIn, flag: str) 
     return joined.mutate(**{flag: joined[flag].fill_null(False)})
 
 
-def _snapshot_rows(plan: QueryPlan, group: MeasureGroup) -> tuple[_Source, ir.Table]:
+def _snapshot_rows(plan: QueryPlan, group: MeasureGroup) -> tuple[_Source, ir.Table, ir.Table]:
+    """The source's rows with their snapshot ``__date``, and its snapshot dates.
+
+    The dates table has one row per snapshot date (``__date``, ``period_start``): the
+    period is computed on these few dates, not on every row.
+    """
     texts = [group.date] + [t for m in group.measures for t in (m.expr, m.filter)]
     src = _Source.open(plan, group.source, texts)
     t = src.table
     t = t.filter(*src.row_filters(t), *src.dated(t, group.date, plan.since))
-    day = src.expr(group.date, t)
-    t = t.mutate(**{PERIOD: truncate(day, plan.grain), "__date": day})  # type: ignore[arg-type]
-    return src, t
+    t = t.mutate(__date=src.expr(group.date, t))
+    dates = t.select("__date").distinct()
+    dates = dates.mutate(**{PERIOD: truncate(dates["__date"], plan.grain)})  # type: ignore[arg-type]
+    return src, t, dates
 
 
 def _latest_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
-    src, t = _snapshot_rows(plan, group)
-    latest = t.group_by(__p=t[PERIOD]).aggregate(__latest=t["__date"].max())
-    t = t.join(latest, [t[PERIOD] == latest["__p"], t["__date"] == latest["__latest"]]).drop(
-        "__p", "__latest"
-    )
+    src, t, dates = _snapshot_rows(plan, group)
+    latest = dates.group_by(PERIOD).aggregate(__latest=dates["__date"].max())
+    t = t.semi_join(latest, t["__date"] == latest["__latest"])
     recent = group.measures[0].recent
     if recent is not None:
         t = _with_recent_activity(plan, t, recent)
-    keys = {PERIOD: t[PERIOD]} | src.dims(t, plan.dims)
+    keys = {"__day": t["__date"]} | src.dims(t, plan.dims)
     aggs = {m.id: _aggregate(src, t, m) for m in group.measures}
-    return t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+    daily = t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+    # one snapshot date per period is left, so its period is a lookup, not a roll-up
+    joined = daily.join(latest, daily["__day"] == latest["__latest"])
+    return _without(joined, "__day", "__latest")
 
 
 def _with_recent_activity(plan: QueryPlan, t: ir.Table, recent: RecentActivity) -> ir.Table:
@@ -396,16 +447,15 @@ def _with_recent_activity(plan: QueryPlan, t: ir.Table, recent: RecentActivity) 
     if since is not None:
         preds.append(day >= since)  # type: ignore[operator]
     o = o.filter(*preds)
-    # Activity is summarised per key and month (first and last day with activity):
-    # a month inside the window counts if it has any activity, the month holding the
-    # snapshot date if its first day with activity is on or before it, the month
-    # holding the window's start if its last day is after that start. With a window
-    # of 31 days or more no month holds both ends, so the test is exact; a shorter
-    # window keeps every day.
+    # Activity is summarised per key and bucket of ``days`` consecutive days (first and
+    # last day with activity in each). A bucket no longer than the window cannot hold
+    # days on both sides of it without one inside, so "first <= snapshot date and last
+    # > snapshot date - days" holds exactly for the buckets with activity in the
+    # window; and equal-length buckets keep the grouping small (a window spans two).
     names = [f"__r{i}" for i in range(len(recent.keys))]
     keys = {n: o[c] for n, c in zip(names, recent.keys.values(), strict=True)}
     day = other.expr(recent.date, o)
-    bucket = truncate(day, Grain.MONTH if recent.days >= 31 else Grain.DAY)  # type: ignore[arg-type]
+    bucket = day.epoch_days() // recent.days  # type: ignore[attr-defined]
     activity = o.group_by(**keys, __bucket=bucket).aggregate(
         __first=day.min(),  # type: ignore[attr-defined]
         __last=day.max(),  # type: ignore[attr-defined]
@@ -417,15 +467,14 @@ def _with_recent_activity(plan: QueryPlan, t: ir.Table, recent: RecentActivity) 
 
 
 def _mean_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
-    src, t = _snapshot_rows(plan, group)
-    counts = t.group_by(__p=t[PERIOD]).aggregate(__n=t["__date"].nunique())
-    keys = {PERIOD: t[PERIOD]} | src.dims(t, plan.dims)
+    src, t, dates = _snapshot_rows(plan, group)
+    counts = dates.group_by(__p=dates[PERIOD]).aggregate(__n=dates.count())
+    keys = {"__day": t["__date"]} | src.dims(t, plan.dims)
     aggs = {m.id: _aggregate(src, t, m) for m in group.measures}
-    sums = t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
+    sums = _roll_up(t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()}), plan, group.measures)
     joined = sums.join(counts, sums[PERIOD] == counts["__p"])
-    return joined.mutate(
-        **{m.id: joined[m.id] / as_float(joined["__n"]) for m in group.measures}
-    ).drop("__p", "__n")
+    means = joined.mutate(**{m.id: joined[m.id] / as_float(joined["__n"]) for m in group.measures})
+    return _without(means, "__p", "__n")
 
 
 def build_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
