@@ -9,7 +9,8 @@ A rules file (see ``docs/alerts.md``)::
         type: email
         host: smtp.example.com
         port: 587
-        starttls: true
+        tls: starttls                          # or implicit (port 465), or none
+        ca_file: certs/plant-ca.pem            # the company CA (relative to this file)
         username_env: OBEYA_SMTP_USER          # the names of environment variables,
         password_env: OBEYA_SMTP_PASSWORD      # never the secrets themselves
         sender: obeya@example.com
@@ -26,21 +27,32 @@ A rules file (see ``docs/alerts.md``)::
         channels: [ops-mail, ops-hook]
 
 Checking runs in three stages: the YAML (syntax, duplicate keys), the schema
-(Pydantic, frozen models, unknown keys refused) and the semantic rules (ids unique,
-channels defined, a secret never written inline). Every problem of a file is
-reported at once, each as ``file:line: where: what is wrong``, in one
-:class:`~obeya.errors.SpecError`.
+(Pydantic, frozen models, unknown keys refused, a CA bundle that exists and holds a
+certificate) and the semantic rules (ids unique, channels defined, a secret never
+written inline, ``tls`` or ``starttls`` but not both, no CA bundle on a plain-text
+channel). Every problem of a file is reported at once, each as ``file:line: where:
+what is wrong``, in one :class:`~obeya.errors.SpecError`.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from obeya.errors import ConfigError, SpecError
 from obeya.metrics import Dimension
@@ -55,6 +67,7 @@ __all__ = [
     "KpiRedRule",
     "Rule",
     "RulesFile",
+    "SmtpTls",
     "SpcSignalRule",
     "StockoutWithinRule",
     "SupplierOtdBelowRule",
@@ -86,19 +99,86 @@ class ChannelKind(StrEnum):
     WEBHOOK = "webhook"
 
 
+class SmtpTls(StrEnum):
+    """How an e-mail channel encrypts its connection to the SMTP server."""
+
+    STARTTLS = "starttls"  # plain connect, then STARTTLS before anything else (port 587)
+    IMPLICIT = "implicit"  # TLS from the first byte, "SMTPS" (port 465)
+    NONE = "none"  # plain text: only for a relay on a trusted network
+
+
+_IMPLICIT_TLS_PORT = 465
+_SUBMISSION_PORT = 587
+
+
 class EmailChannel(_Frozen):
-    """SMTP delivery; credentials come from the environment variables named here."""
+    """SMTP delivery; credentials come from the environment variables named here.
+
+    ``tls`` chooses the encryption (:class:`SmtpTls`); ``starttls: true/false`` is its
+    older spelling, still read (``true`` is ``tls: starttls``, ``false`` is ``tls:
+    none``); with neither, STARTTLS. The server's certificate is always verified,
+    against ``ca_file`` (a PEM bundle, e.g. the company's own CA) when given, else
+    against the system's trusted CAs. A relative ``ca_file`` is resolved against the
+    directory of the rules file (the current directory for a document without one)
+    and stored absolute; it must exist and hold at least one certificate.
+    """
 
     type: Literal[ChannelKind.EMAIL]
     host: str = Field(min_length=1)
-    port: int = Field(default=587, ge=1, le=65535)
-    starttls: bool = True
+    port: int = Field(default=_SUBMISSION_PORT, ge=1, le=65535)  # 465 with tls: implicit
+    tls: SmtpTls | None = None
+    starttls: bool | None = None  # the older spelling of tls; give one or the other
+    ca_file: Path | None = None
     username_env: EnvName | None = None
     password_env: EnvName | None = None
     sender: Address
     to: tuple[Address, ...] = Field(min_length=1)
     subject_prefix: str = "[obeya]"
     timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_port(cls, data: Any) -> Any:
+        """Implicit TLS listens on 465, not on the submission port 587."""
+        if isinstance(data, dict) and "port" not in data and data.get("tls") == SmtpTls.IMPLICIT:
+            return {**data, "port": _IMPLICIT_TLS_PORT}
+        return data
+
+    @field_validator("ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        context = info.context if isinstance(info.context, dict) else {}
+        base = Path(context.get("base_dir") or Path.cwd()).absolute()
+        path = value.expanduser()
+        path = path if path.is_absolute() else base / path
+        fix = (
+            "give the PEM file holding the CA certificate(s) that signed the mail server's "
+            "certificate, absolute or relative to the rules file"
+        )
+        if not path.exists():
+            raise ValueError(f"the CA bundle {path} does not exist; {fix}")
+        if not path.is_file():
+            raise ValueError(f"the CA bundle {path} is not a file; {fix}")
+        try:
+            ssl.create_default_context(cafile=str(path))
+        except ssl.SSLError as exc:
+            raise ValueError(
+                f"the CA bundle {path} holds no usable PEM certificate ({exc.reason or exc}); {fix}"
+            ) from None
+        except OSError as exc:
+            raise ValueError(
+                f"the CA bundle {path} cannot be read: {exc.strerror}; {fix}"
+            ) from None
+        return path
+
+    @property
+    def tls_mode(self) -> SmtpTls:
+        """The encryption in force: ``tls``, else ``starttls`` read as before."""
+        if self.tls is not None:
+            return self.tls
+        return SmtpTls.NONE if self.starttls is False else SmtpTls.STARTTLS
 
 
 class WebhookChannel(_Frozen):
@@ -231,8 +311,33 @@ def _describe(data: Any, loc: Loc) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _semantic(spec: RulesFile) -> list[tuple[Loc, str]]:
+def _channel_problems(spec: RulesFile) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
+    for name, channel in spec.channels.items():  # a few channels
+        if not isinstance(channel, EmailChannel):
+            continue
+        if channel.tls is not None and channel.starttls is not None:
+            problems.append(
+                (
+                    ("channels", name, "starttls"),
+                    f"both tls ({channel.tls.value}) and its older spelling starttls "
+                    f"({str(channel.starttls).lower()}) are given; keep tls only",
+                )
+            )
+        elif channel.ca_file is not None and channel.tls_mode is SmtpTls.NONE:
+            said = "tls: none" if channel.tls is not None else "starttls: false"
+            problems.append(
+                (
+                    ("channels", name, "ca_file"),
+                    f"a CA bundle is given but the channel sends in plain text ({said}), "
+                    "so it would never be used; set tls: starttls or tls: implicit, or remove ca_file",
+                )
+            )
+    return problems
+
+
+def _semantic(spec: RulesFile) -> list[tuple[Loc, str]]:
+    problems = _channel_problems(spec)
     seen: dict[str, int] = {}
     for i, rule in enumerate(spec.rules):  # a handful of rules
         if rule.id in seen:
@@ -256,9 +361,17 @@ def _semantic(spec: RulesFile) -> list[tuple[Loc, str]]:
 
 
 def parse_rules(
-    data: Any, source: str, lines: Mapping[Loc, int] | None = None, dups: list[Loc] | None = None
+    data: Any,
+    source: str,
+    lines: Mapping[Loc, int] | None = None,
+    dups: list[Loc] | None = None,
+    base_dir: str | Path | None = None,
 ) -> AlertRules:
-    """Validate parsed YAML (``lines`` maps key paths to lines) into :class:`AlertRules`."""
+    """Validate parsed YAML (``lines`` maps key paths to lines) into :class:`AlertRules`.
+
+    ``base_dir`` is where relative paths of the document (``ca_file``) start: the
+    rules file's directory; the current directory when not given.
+    """
     lines = lines or {}
     if not isinstance(data, dict):
         raise SpecError(f"{source}:1: an alert rules file is a mapping with channels and rules")
@@ -267,7 +380,7 @@ def parse_rules(
     ]
     spec: RulesFile | None = None
     try:
-        spec = RulesFile.model_validate(data)
+        spec = RulesFile.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
@@ -311,4 +424,4 @@ def load_rules(path: str | Path) -> AlertRules:
     """Read and check an alert rules file (see the module doc)."""
     p = Path(path)
     data, lines, dups = load_yaml(p, "the alert rules")
-    return parse_rules(data, str(p), lines, dups)
+    return parse_rules(data, str(p), lines, dups, base_dir=p.parent)
