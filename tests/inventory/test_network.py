@@ -75,6 +75,18 @@ def test_unknown_key_is_refused_with_file_and_line(tmp_path: Path) -> None:
         load_network(write(tmp_path, text))
 
 
+def test_a_key_given_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    # EXAMPLE gives the housing's holding_cost on line 16; the copy goes on line 17
+    text = EXAMPLE.replace("holding_cost: 0.04\n", "holding_cost: 0.04\n    holding_cost: 0.4\n")
+    with pytest.raises(SpecError) as info:
+        load_network(write(tmp_path, text))
+    assert str(info.value).splitlines() == [
+        f"{tmp_path / 'network.yaml'}: the network spec has 1 problem",
+        f"{tmp_path / 'network.yaml'}:17: nodes[2] (id 'housing').holding_cost: "
+        "key given twice (first on line 16); keep one",
+    ]
+
+
 def test_wrong_type_names_the_field_and_line(tmp_path: Path) -> None:
     text = EXAMPLE.replace("holding_cost: 0.04", "holding_cost: cheap")
     with pytest.raises(
@@ -174,5 +186,6 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_bad_yaml(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="not valid YAML"):
+    # the flow list opened on line 1 is still open when the text ends, on line 2
+    with pytest.raises(SpecError, match=r"network\.yaml:2: invalid YAML: expected the node"):
         load_network(write(tmp_path, "nodes: [\n"))

@@ -226,6 +226,19 @@ def test_yaml_syntax_and_duplicate_keys(tmp_path: Path) -> None:
     assert "unsupported version 2" in str(info.value)
 
 
+def test_each_problem_is_at_the_line_of_its_own_item_or_section(tmp_path: Path) -> None:
+    # line 2 `kpis:`, line 3 the item `- 7`; line 4 `emission_factors: 5`; line 5 `yes:`
+    path = write(tmp_path, "version: 1\nkpis:\n  - 7\nemission_factors: 5\nyes: 1\n")
+    with pytest.raises(KpiCatalogError) as info:
+        load_catalog([path])
+    found = {(i.location.line, i.obj, i.field) for i in info.value.issues}
+    assert found == {
+        (3, "kpi ?", None),  # the item itself, not the `kpis:` line above it
+        (4, "emission_factors", None),
+        (5, "file", "yes"),  # a key is the text written, not the boolean True
+    }
+
+
 COMPANY = """
 version: 1
 emission_factors:

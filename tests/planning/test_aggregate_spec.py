@@ -140,6 +140,24 @@ def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
         load_aggregate_spec(path)
 
 
+def test_merge_keys_are_read_and_a_list_as_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    merged = EXAMPLE.replace("costs: {material_per_unit: 12, ", "costs: {<<: *c, ")
+    assert merged != EXAMPLE
+    path.write_text("shared: &c {material_per_unit: 12}\n" + merged)
+    with pytest.raises(SpecError) as info:
+        load_aggregate_spec(path)
+    # material_per_unit comes through the merge, so the one problem is the foreign key
+    assert f"{path}: the spec has 1 problem\n{path}:1: shared: unknown key 'shared'" in str(
+        info.value
+    )
+    path.write_text("? [periods]\n: 4\n")
+    with pytest.raises(
+        SpecError, match=r"(?s)plan\.yaml:1: not valid YAML/JSON: .*a key must be plain text"
+    ):
+        load_aggregate_spec(path)
+
+
 def test_tab_indented_json_is_read(tmp_path: Path) -> None:
     import yaml
 

@@ -37,7 +37,6 @@ from obeya.ingest.mapping_source import (
 )
 from obeya.ingest.mapping_spec import (
     Issue,
-    Loc,
     MappingDocument,
     TableMap,
     read_mapping,
@@ -45,6 +44,7 @@ from obeya.ingest.mapping_spec import (
 from obeya.ingest.sources import FILE, ROW, FileFormat, Source, quote
 from obeya.model import TABLES, load_order
 from obeya.warehouse import Warehouse
+from obeya.yamlspec import Loc
 
 __all__ = ["MappedTable", "load_mapping", "map_tables", "sources_from_mapping"]
 

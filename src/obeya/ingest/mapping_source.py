@@ -28,8 +28,9 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 
 from obeya.errors import ConfigError, SpecError
-from obeya.ingest.mapping_spec import Issue, Loc, MappingDocument, SourceKind
+from obeya.ingest.mapping_spec import Issue, MappingDocument, SourceKind
 from obeya.ingest.sources import FILE, FileFormat, Source, quote, register
+from obeya.yamlspec import Loc
 
 __all__ = [
     "PREFIX",

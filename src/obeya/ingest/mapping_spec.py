@@ -5,11 +5,12 @@ becomes tables of the operations data model; ``docs/mappings.md`` documents ever
 key. It is checked in three stages, and each stage reports every problem it finds
 at once, each as ``file:line: dotted.field: what is wrong and the fix``:
 
-1. YAML, read with the line of every key kept. Scalars follow YAML 1.2 rather than
-   PyYAML's 1.1: only ``true``/``false`` are booleans (so a country code ``NO`` or a
+1. YAML, read by :mod:`obeya.yamlspec` with the line of every key kept, in its
+   :attr:`~obeya.yamlspec.Dialect.TEXT` dialect: scalars follow YAML 1.2 rather than
+   PyYAML's 1.1, so only ``true``/``false`` are booleans (a country code ``NO`` or a
    code ``Y`` stays text), a number with leading zeros (``0010``) stays text, dates
    stay text, and mapping keys are always the text as written (``01: open`` maps the
-   code ``'01'``, not the number 1).
+   code ``'01'``, not the number 1). A key given twice is refused.
 2. The schema: Pydantic models with unknown keys refused.
 3. The semantic rules below (:data:`RULES`): target tables and columns exist in the
    model, every required column is mapped, value maps are consistent.
@@ -21,7 +22,6 @@ checked by :mod:`obeya.ingest.mapping` once the source is open.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -41,6 +40,15 @@ from pydantic import (
 
 from obeya.errors import ConfigError, SpecError
 from obeya.model import TABLES
+from obeya.yamlspec import (
+    Dialect,
+    DocumentSyntaxError,
+    Loc,
+    UnreadableDocument,
+    line_of,
+    place,
+    read_yaml,
+)
 
 __all__ = [
     "RULES",
@@ -57,7 +65,6 @@ __all__ = [
 Scalar = str | int | float | bool | None
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-Loc = tuple[str | int, ...]
 
 
 class SourceKind(StrEnum):
@@ -161,16 +168,12 @@ class MappingDocument:
 
     def line(self, loc: Loc) -> int | None:
         """The line of ``loc`` in the file, or of its nearest enclosing key."""
-        for end in range(len(loc), 0, -1):
-            if loc[:end] in self.lines:
-                return self.lines[loc[:end]]
-        return None
+        return line_of(self.lines, loc)
 
     def where(self, loc: Loc, line: int | None = None) -> str:
         """``file:line: dotted.field`` for messages."""
-        line = line if line is not None else self.line(loc)
-        place = f"{self.path.name}:{line}" if line is not None else self.path.name
-        return f"{place}: {_dotted(loc)}" if loc else place
+        at = place(self.path.name, line if line is not None else self.line(loc))
+        return f"{at}: {_dotted(loc)}" if loc else at
 
     def render(self, issues: Iterable[Issue]) -> str:
         return "\n".join(f"{self.where(i.loc, i.line)}: {i.message}" for i in issues)
@@ -198,79 +201,6 @@ class MappingDocument:
 
 def _dotted(loc: Loc) -> str:
     return ".".join(str(p) for p in loc)
-
-
-# ---------------------------------------------------------------- YAML with lines
-
-_STR, _INT, _FLOAT, _BOOL, _NULL = (
-    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null")
-)
-_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_FLOATING = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][-+]?[0-9]+)?")
-
-
-def _scalar(node: yaml.ScalarNode) -> Scalar:
-    text = str(node.value)
-    if node.style is not None or node.tag == _STR:
-        return text
-    if node.tag == _NULL:
-        return None
-    if node.tag == _BOOL:
-        return {"true": True, "false": False}.get(text.lower(), text)
-    if node.tag == _INT and _DECIMAL.fullmatch(text):
-        return int(text)
-    if node.tag == _FLOAT and _FLOATING.fullmatch(text) and not re.fullmatch(r"[-+]?0[0-9]+", text):
-        return float(text)
-    return text
-
-
-def _build(node: yaml.Node, loc: Loc, lines: dict[Loc, int], issues: list[Issue]) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                issues.append(
-                    Issue(loc, f"line {key_node.start_mark.line + 1}: a key must be plain text")
-                )
-                continue
-            key = str(key_node.value)
-            here = (*loc, key)
-            if key in out:
-                issues.append(
-                    Issue(
-                        here,
-                        f"key given twice (first on line {lines[here]})",
-                        key_node.start_mark.line + 1,
-                    )
-                )
-                continue
-            lines[here] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, here, lines, issues)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            lines[(*loc, i)] = item.start_mark.line + 1
-            items.append(_build(item, (*loc, i), lines, issues))
-        return items
-    assert isinstance(node, yaml.ScalarNode)
-    return _scalar(node)
-
-
-def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[Loc, int]]:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path.name}{line}: not valid YAML: {exc.problem or exc}") from exc
-    lines: dict[Loc, int] = {}
-    issues: list[Issue] = []
-    data = _build(root, (), lines, issues) if root is not None else None
-    if issues:
-        doc = MappingDocument(path, MappingFile.model_construct(), lines)
-        raise ConfigError(f"mapping {path} is not valid:\n{doc.render(issues)}")
-    return data, lines
 
 
 # ---------------------------------------------------------------- schema errors
@@ -479,17 +409,26 @@ def read_mapping(path: Path, overrides: Mapping[str, Any] | None = None) -> Mapp
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"no mapping file at {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the mapping file {path}: {exc}") from exc
-    data, lines = _parse_yaml(path, text)
+        parsed = read_yaml(path, "the mapping file", dialect=Dialect.TEXT)
+    except UnreadableDocument as exc:
+        if exc.missing:
+            raise ConfigError(f"no mapping file at {path}") from None
+        raise ConfigError(f"cannot read the mapping file {path}: {exc.reason}") from exc
+    except DocumentSyntaxError as exc:
+        where = place(path.name, exc.line)
+        raise ConfigError(f"{where}: not valid {exc.format}: {exc.problem}") from exc
+    data, lines = parsed.data, parsed.lines
+    stub = MappingDocument(path, MappingFile.model_construct(), lines)
+    if parsed.duplicates:
+        repeated = [
+            Issue(d.loc, f"key given twice (first on line {d.first_line})", d.line)
+            for d in parsed.duplicates
+        ]
+        raise ConfigError(f"mapping {path} is not valid:\n{stub.render(repeated)}")
     if not isinstance(data, dict):
         raise ConfigError(
             f"{path.name}: a mapping file holds keys `source` and `tables` (see docs/mappings.md)"
         )
-    stub = MappingDocument(path, MappingFile.model_construct(), lines)
     issues = _password_issues(data)
     if overrides:
         data = _merge(data, _absolute_paths(overrides))

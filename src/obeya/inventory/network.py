@@ -2,7 +2,9 @@
 
 Checked in three stages, and every problem of a stage is reported at once:
 
-1. schema: known keys only, right types and ranges (Pydantic, ``extra="forbid"``);
+1. the YAML (read by :mod:`obeya.yamlspec`: syntax, a key given twice in a mapping)
+   and the schema: known keys only, right types and ranges (Pydantic,
+   ``extra="forbid"``);
 2. parsing into frozen models;
 3. network rules: unique ids, known predecessors, no cycles, a tree (or forest) when
    directions are ignored, demand at every node that feeds no other node, a safety
@@ -15,18 +17,23 @@ field: what is wrong; fix``. See ``docs/inventory.md`` for the format.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from obeya.errors import SpecError
+from obeya.yamlspec import (
+    Duplicate,
+    Loc,
+    UnreadableDocument,
+    line_of,
+    place,
+    read_yaml,
+)
 
 __all__ = ["Network", "NodeSpec", "load_network", "network_from_dict"]
-
-_Location = tuple[str | int, ...]
 
 
 class NodeSpec(BaseModel):
@@ -84,15 +91,10 @@ def load_network(path: str | Path) -> Network:
     """Read a network YAML file; errors name the file, line, node and field."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{file}: cannot read the network file ({exc.strerror})") from exc
-    try:
-        data = yaml.safe_load(text)
-        lines = _line_numbers(yaml.compose(text))
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{file}: not valid YAML: {exc}") from exc
-    return _build(data, source=str(file), lines=lines)
+        doc = read_yaml(file, "the network file")  # bad YAML: file:line: invalid YAML: ...
+    except UnreadableDocument as exc:
+        raise SpecError(f"{file}: cannot read the network file ({exc.reason})") from exc
+    return _build(doc.data, source=str(file), lines=doc.lines, duplicates=doc.duplicates)
 
 
 def network_from_dict(data: Mapping[str, Any]) -> Network:
@@ -100,21 +102,32 @@ def network_from_dict(data: Mapping[str, Any]) -> Network:
     return _build(data, source="network", lines={})
 
 
-def _build(data: object, *, source: str, lines: Mapping[_Location, int]) -> Network:
+def _build(
+    data: object,
+    *,
+    source: str,
+    lines: Mapping[Loc, int],
+    duplicates: Sequence[Duplicate] = (),
+) -> Network:
     if not isinstance(data, Mapping):
         raise SpecError(
             f"{source}: a network is a mapping with 'nodes' (and usually 'service_level'), "
             f"got {type(data).__name__}"
         )
     raw_nodes = data.get("nodes")
+    problems = [
+        _where(source, dup.line, dup.loc, raw_nodes)
+        + f": key given twice (first on line {dup.first_line}); keep one"
+        for dup in duplicates
+    ]
     try:
         network = Network.model_validate(dict(data))
     except ValidationError as exc:
         errors = exc.errors()
         locs = [tuple(err["loc"]) for err in errors]
         # A sequence whose items failed also reports 'too short'; the items say why.
-        problems = [
-            _where(source, lines, loc, raw_nodes) + f": {_message(err)}"
+        problems += [
+            _where(source, line_of(lines, loc), loc, raw_nodes) + f": {_message(err)}"
             for err, loc in zip(errors, locs, strict=True)
             if not (
                 err["type"] == "too_short"
@@ -122,10 +135,9 @@ def _build(data: object, *, source: str, lines: Mapping[_Location, int]) -> Netw
             )
         ]
         raise SpecError(_render(source, problems)) from exc
-    problems = [
-        _where(source, lines, ("nodes", index, *field), raw_nodes) + f": {text}"
-        for index, field, text in _semantic_problems(network)
-    ]
+    for index, field, text in _semantic_problems(network):
+        at: Loc = ("nodes", index, *field)
+        problems.append(_where(source, line_of(lines, at), at, raw_nodes) + f": {text}")
     if problems:
         raise SpecError(_render(source, problems))
     return network
@@ -145,13 +157,8 @@ def _message(err: Mapping[str, Any]) -> str:
     return str(err.get("msg", "is invalid"))
 
 
-def _where(source: str, lines: Mapping[_Location, int], loc: _Location, raw_nodes: object) -> str:
-    line = None
-    for cut in range(len(loc), -1, -1):
-        if loc[:cut] in lines:
-            line = lines[loc[:cut]]
-            break
-    prefix = source if line is None else f"{source}:{line}"
+def _where(source: str, line: int | None, loc: Loc, raw_nodes: object) -> str:
+    """``file:line: nodes[2] (id 'board').field`` for a message."""
     parts: list[str] = []
     if len(loc) >= 2 and loc[0] == "nodes" and isinstance(loc[1], int):
         label = f"nodes[{loc[1]}]"
@@ -163,27 +170,7 @@ def _where(source: str, lines: Mapping[_Location, int], loc: _Location, raw_node
         parts.extend(str(p) for p in loc[2:])
     else:
         parts.extend(str(p) for p in loc)
-    return f"{prefix}: {'.'.join(parts) if parts else 'network'}"
-
-
-def _line_numbers(root: yaml.Node | None) -> dict[_Location, int]:
-    """1-based line of every mapping key and sequence item, keyed by its path."""
-    lines: dict[_Location, int] = {}
-
-    def walk(node: yaml.Node, path: _Location) -> None:
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                child = (*path, str(key.value))
-                walk(value, child)
-                lines[child] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*path, index))
-
-    if root is not None:
-        walk(root, ())
-    return lines
+    return f"{place(source, line)}: {'.'.join(parts) if parts else 'network'}"
 
 
 def _semantic_problems(network: Network) -> list[tuple[int, tuple[str, ...], str]]:

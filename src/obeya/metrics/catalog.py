@@ -6,12 +6,12 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from obeya.errors import SpecError
 from obeya.metrics.expressions import ValueType, value_type
 from obeya.metrics.spec import EmissionFactors, KpiSpec, MeasureSpec, SourceSpec
 from obeya.model import TABLES
+from obeya.yamlspec import Loc, line_of
 
 __all__ = [
     "Catalog",
@@ -76,8 +76,9 @@ class Catalog:
     """Every source, measure and KPI definition after merging the files, in order.
 
     ``locations`` maps ``(kind, id)`` (kind: kpi, measure, source) to the file and line
-    where the object was (last) defined; ``raw`` keeps the parsed YAML of each object
-    so rules can point at the line of a field.
+    where the object was (last) defined; ``lines`` maps it to the line of each of its
+    fields (by path within the object, ``()`` the object itself) so rules can point at
+    the line of a field.
     """
 
     kpis: Mapping[str, KpiSpec]
@@ -86,7 +87,9 @@ class Catalog:
     emission_factors: EmissionFactors | None
     files: tuple[str, ...]
     locations: Mapping[tuple[str, str], Location] = field(default_factory=dict)
-    raw: Mapping[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
+    lines: Mapping[tuple[str, str], Mapping[Loc, int]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     warnings: tuple[Issue, ...] = ()
 
     @property
@@ -127,7 +130,7 @@ class Catalog:
     def field_location(self, kind: str, obj_id: str, path: Sequence[str | int]) -> Location:
         """The line of a field of an object (the object's line when unknown)."""
         base = self.location(kind, obj_id)
-        line = line_of(self.raw.get((kind, obj_id)), path)
+        line = line_of(self.lines.get((kind, obj_id), {}), tuple(path))
         return Location(base.file, line if line is not None else base.line)
 
 
@@ -135,29 +138,6 @@ def _suggest(key: str, known: Mapping[str, object]) -> str:
     near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     hint = f"did you mean {near[0]!r}? " if near else ""
     return hint + "known: " + listing(list(known))
-
-
-def line_of(raw: Any, path: Sequence[str | int]) -> int | None:
-    """The deepest line known along ``path`` in parsed YAML (see the loader)."""
-    line: int | None = getattr(raw, "line", None)
-    node = raw
-    for part in path:
-        lines = getattr(node, "key_lines", None)
-        if isinstance(part, str) and isinstance(node, dict):
-            if lines and part in lines:
-                line = lines[part]
-            node = node.get(part)
-        elif isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
-            item_lines = getattr(node, "item_lines", None)
-            if item_lines and part < len(item_lines):
-                line = item_lines[part]
-            node = node[part]
-        else:
-            break
-        inner = getattr(node, "line", None)
-        if inner is not None and line is None:
-            line = inner
-    return line
 
 
 def source_columns(source: SourceSpec) -> dict[str, ValueType]:

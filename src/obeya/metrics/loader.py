@@ -2,8 +2,8 @@
 
 Three stages, as dbt-semantic-interfaces checks semantic manifests:
 
-1. *YAML*: parsed with a SafeLoader that records the line of every mapping, list and
-   key (and refuses duplicate keys, which plain YAML silently overwrites);
+1. *YAML*: read by :mod:`obeya.yamlspec`, which records the line of every key and
+   list item (and reports duplicate keys, which plain YAML silently overwrites);
 2. *schema*: each object is parsed on its own into a frozen Pydantic model (unknown
    keys refused), so one bad KPI does not hide the problems of the next;
 3. *semantics*: the rules of :mod:`obeya.metrics.rules` on the merged catalog.
@@ -22,17 +22,16 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from obeya.metrics.catalog import Catalog, Issue, KpiCatalogError, Location, Severity, line_of
+from obeya.metrics.catalog import Catalog, Issue, KpiCatalogError, Location, Severity
 from obeya.metrics.rules import RULES
 from obeya.metrics.spec import (
     CatalogDocument,
@@ -43,6 +42,14 @@ from obeya.metrics.spec import (
     TargetSpec,
 )
 from obeya.warehouse import Warehouse
+from obeya.yamlspec import (
+    DocumentSyntaxError,
+    Loc,
+    UnreadableDocument,
+    line_of,
+    parse_yaml,
+    read_text,
+)
 
 __all__ = ["BUILTIN_CATALOG", "COMPANY_FILE", "catalog_for", "load_catalog", "parse_document"]
 
@@ -55,51 +62,7 @@ _SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "kpis": ("kpi", KpiSpec),
 }
 _TOP_KEYS = tuple(CatalogDocument.model_fields)
-
-
-# ------------------------------------------------------------------------ YAML with lines
-
-
-class LinedDict(dict[str, Any]):
-    """A YAML mapping that knows its line and the line of each key (1-based)."""
-
-    line: int | None = None
-    key_lines: dict[str, int]
-
-
-class LinedList(list[Any]):
-    line: int | None = None
-    item_lines: list[int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader recording lines, and duplicate keys as problems."""
-
-    duplicates: list[tuple[int, str]]
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LinedDict:  # type: ignore[override]
-        self.flatten_mapping(node)
-        out = LinedDict()
-        out.line = node.start_mark.line + 1
-        out.key_lines = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            key = str(key)
-            if key in out:
-                self.duplicates.append((key_node.start_mark.line + 1, key))
-            out[key] = self.construct_object(value_node, deep=True)
-            out.key_lines[key] = key_node.start_mark.line + 1
-        return out
-
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LinedList:  # type: ignore[override]
-        out = LinedList(self.construct_object(child, deep=True) for child in node.value)
-        out.line = node.start_mark.line + 1
-        out.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return out
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+Lines = Mapping[Loc, int]  # key path -> line, as obeya.yamlspec reads them
 
 
 # ------------------------------------------------------------------------ documents
@@ -110,7 +73,7 @@ class ParsedDocument:
     """A file's objects that passed the schema, with where each came from."""
 
     file: str
-    objects: tuple[tuple[str, str, BaseModel, Any], ...]  # (kind, id, model, raw yaml)
+    objects: tuple[tuple[str, str, BaseModel, Lines], ...]  # (kind, id, model, its lines)
     targets: tuple[tuple[str, TargetSpec, Location], ...]
     emission_factors: EmissionFactors | None
     issues: tuple[Issue, ...]
@@ -119,39 +82,34 @@ class ParsedDocument:
 def parse_document(text: str, file: str) -> ParsedDocument:
     """Stages 1 and 2 for one file: every problem is returned, nothing is raised."""
     issues: list[Issue] = []
-    loader = _LineLoader(text)
-    loader.duplicates = []
     try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        doc = parse_yaml(text, file)
+    except DocumentSyntaxError as exc:
         issues.append(
             Issue(
                 Severity.ERROR,
-                Location(file, line),
+                Location(file, exc.line),
                 "file",
                 None,
-                f"not valid YAML: {exc.problem or exc}",
+                f"not valid YAML: {exc.problem}",
                 "fix the YAML syntax at this line",
             )
         )
         return ParsedDocument(file, (), (), None, tuple(issues))
-    finally:
-        loader.dispose()
     issues += [
         Issue(
             Severity.ERROR,
-            Location(file, line),
+            Location(file, dup.line),
             "file",
-            key,
-            f"key {key!r} appears twice",
+            str(dup.loc[-1]),
+            f"key {dup.loc[-1]!r} appears twice",
             "keep one of them",
         )
-        for line, key in loader.duplicates
+        for dup in doc.duplicates
     ]
-    if data is None:
-        data = LinedDict()
+    data = doc.data if doc.data is not None else {}
+    lines = doc.lines
+    fields = _fields(lines)
     if not isinstance(data, dict):
         issues.append(
             Issue(
@@ -169,7 +127,7 @@ def parse_document(text: str, file: str) -> ParsedDocument:
             issues.append(
                 Issue(
                     Severity.ERROR,
-                    Location(file, line_of(data, [key])),
+                    Location(file, line_of(lines, (key,))),
                     "file",
                     key,
                     f"unknown section {key!r}",
@@ -180,7 +138,7 @@ def parse_document(text: str, file: str) -> ParsedDocument:
         issues.append(
             Issue(
                 Severity.ERROR,
-                Location(file, line_of(data, ["version"])),
+                Location(file, line_of(lines, ("version",))),
                 "file",
                 "version",
                 f"unsupported version {data.get('version')!r}",
@@ -188,14 +146,14 @@ def parse_document(text: str, file: str) -> ParsedDocument:
             )
         )
 
-    objects: list[tuple[str, str, BaseModel, Any]] = []
+    objects: list[tuple[str, str, BaseModel, Lines]] = []
     for section, (kind, model) in _SECTIONS.items():
         items = data.get(section) or []
         if not isinstance(items, list):
             issues.append(
                 Issue(
                     Severity.ERROR,
-                    Location(file, line_of(data, [section])),
+                    Location(file, line_of(lines, (section,))),
                     "file",
                     section,
                     f"{section} must be a list of objects",
@@ -204,9 +162,10 @@ def parse_document(text: str, file: str) -> ParsedDocument:
             )
             continue
         seen: dict[str, int | None] = {}
-        for raw in items:
+        for index, raw in enumerate(items):
             obj_id = str(raw.get("id", "?")) if isinstance(raw, dict) else "?"
-            where = Location(file, getattr(raw, "line", None) or line_of(data, [section]))
+            obj_lines = fields.get((section, index), {})
+            where = Location(file, line_of(lines, (section, index)))
             if not isinstance(raw, dict):
                 issues.append(
                     Issue(
@@ -232,9 +191,9 @@ def parse_document(text: str, file: str) -> ParsedDocument:
                 )
                 continue
             seen[obj_id] = where.line
-            parsed = _validate(model, raw, file, f"{kind} {obj_id}", issues)
+            parsed = _validate(model, raw, file, f"{kind} {obj_id}", issues, obj_lines)
             if parsed is not None:
-                objects.append((kind, obj_id, parsed, raw))
+                objects.append((kind, obj_id, parsed, obj_lines))
 
     targets: list[tuple[str, TargetSpec, Location]] = []
     raw_targets = data.get("targets") or {}
@@ -242,7 +201,7 @@ def parse_document(text: str, file: str) -> ParsedDocument:
         issues.append(
             Issue(
                 Severity.ERROR,
-                Location(file, line_of(data, ["targets"])),
+                Location(file, line_of(lines, ("targets",))),
                 "file",
                 "targets",
                 "targets must map KPI ids to thresholds",
@@ -251,18 +210,34 @@ def parse_document(text: str, file: str) -> ParsedDocument:
         )
         raw_targets = {}
     for kpi_id, raw in raw_targets.items():
-        where = Location(file, line_of(data, ["targets", kpi_id]))
-        target = _validate(TargetSpec, raw, file, f"target {kpi_id}", issues, base_line=where.line)
+        target_lines = fields.get(("targets", kpi_id), {})
+        where = Location(file, line_of(lines, ("targets", kpi_id)))
+        target = _validate(TargetSpec, raw, file, f"target {kpi_id}", issues, target_lines)
         if isinstance(target, TargetSpec):
             targets.append((str(kpi_id), target, where))
 
     factors = None
     if data.get("emission_factors") is not None:
+        factor_lines = {loc[1:]: n for loc, n in lines.items() if loc[:1] == ("emission_factors",)}
         parsed_factors = _validate(
-            EmissionFactors, data["emission_factors"], file, "emission_factors", issues
+            EmissionFactors,
+            data["emission_factors"],
+            file,
+            "emission_factors",
+            issues,
+            factor_lines,
         )
         factors = parsed_factors if isinstance(parsed_factors, EmissionFactors) else None
     return ParsedDocument(file, tuple(objects), tuple(targets), factors, tuple(issues))
+
+
+def _fields(lines: Lines) -> dict[Loc, dict[Loc, int]]:
+    """The lines of each object's fields, by its place (``("kpis", 3)``) and field path."""
+    out: dict[Loc, dict[Loc, int]] = {}
+    for loc, line in lines.items():
+        if len(loc) >= 2:
+            out.setdefault(loc[:2], {})[loc[2:]] = line
+    return out
 
 
 def _validate(
@@ -271,14 +246,15 @@ def _validate(
     file: str,
     obj: str,
     issues: list[Issue],
-    base_line: int | None = None,
+    lines: Lines,
 ) -> BaseModel | None:
+    """``raw`` as ``model``, or None with an issue per problem (``lines``: of its fields)."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
             loc = [p for p in err["loc"] if isinstance(p, str | int)]
-            line = line_of(raw, loc) or base_line or getattr(raw, "line", None)
+            line = line_of(lines, tuple(loc))
             field_path = ".".join(str(p) for p in loc) or None
             message, fix = _explain(model, err, loc)
             issues.append(
@@ -352,14 +328,14 @@ def _merge(documents: Iterable[ParsedDocument]) -> tuple[Catalog, list[Issue]]:
     measures: dict[str, MeasureSpec] = {}
     sources: dict[str, SourceSpec] = {}
     locations: dict[tuple[str, str], Location] = {}
-    raws: dict[tuple[str, str], Any] = {}
+    field_lines: dict[tuple[str, str], Lines] = {}
     factors: EmissionFactors | None = None
     files: list[str] = []
     issues: list[Issue] = []
     for doc in documents:
         files.append(doc.file)
         issues += doc.issues
-        for kind, obj_id, model, raw in doc.objects:
+        for kind, obj_id, model, obj_lines in doc.objects:
             tables: dict[str, dict[str, Any]] = {
                 "kpi": kpis,
                 "measure": measures,
@@ -367,8 +343,8 @@ def _merge(documents: Iterable[ParsedDocument]) -> tuple[Catalog, list[Issue]]:
             }
             table = tables[kind]
             table[obj_id] = model
-            locations[(kind, obj_id)] = Location(doc.file, getattr(raw, "line", None))
-            raws[(kind, obj_id)] = raw
+            locations[(kind, obj_id)] = Location(doc.file, obj_lines.get(()))
+            field_lines[(kind, obj_id)] = obj_lines
         for kpi_id, target, where in doc.targets:
             if kpi_id not in kpis:
                 near = difflib.get_close_matches(kpi_id, list(kpis), n=1, cutoff=0.6)
@@ -398,7 +374,7 @@ def _merge(documents: Iterable[ParsedDocument]) -> tuple[Catalog, list[Issue]]:
         emission_factors=factors,
         files=tuple(files),
         locations=locations,
-        raw=raws,
+        lines=field_lines,
     )
     return catalog, issues
 
@@ -422,15 +398,15 @@ def load_catalog(extra: Sequence[str | Path] = (), *, builtin: bool = True) -> C
     for path in extra:
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
+            text = read_text(p, "the KPI catalog file")
+        except UnreadableDocument as exc:
             issue = Issue(
                 Severity.ERROR,
                 Location(str(p)),
                 "file",
                 None,
-                f"cannot read the file: {exc.strerror or exc}",
-                "check the path",
+                f"cannot read the file: {exc.reason}",
+                exc.fix,
             )
             raise KpiCatalogError([issue]) from exc
         documents.append(parse_document(text, str(p)))
@@ -446,7 +422,7 @@ def load_catalog(extra: Sequence[str | Path] = (), *, builtin: bool = True) -> C
         emission_factors=catalog.emission_factors,
         files=catalog.files,
         locations=catalog.locations,
-        raw=catalog.raw,
+        lines=catalog.lines,
         warnings=tuple(issues),
     )
 

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
 from obeya.errors import SpecError
+from obeya.yamlspec import Loc, line_of, place
 
-__all__ = ["Loc", "Problem", "Rule", "line_of", "raise_problems", "run_rules"]
+__all__ = ["Problem", "Rule", "raise_problems", "run_rules"]
 
-Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
 S_contra = TypeVar("S_contra", contravariant=True)
 S = TypeVar("S")
@@ -25,14 +25,6 @@ class Rule(Protocol, Generic[S_contra]):
     """One semantic rule of a spec."""
 
     def check(self, spec: S_contra) -> list[Problem]: ...
-
-
-def line_of(lines: Mapping[Loc, int], loc: Loc) -> int | None:
-    """The line of ``loc`` or of its nearest ancestor present in the document."""
-    for n in range(len(loc), 0, -1):
-        if loc[:n] in lines:
-            return lines[loc[:n]]
-    return None
 
 
 def run_rules(spec: S, rules: Sequence[Rule[S]]) -> list[Problem]:
@@ -50,7 +42,7 @@ def raise_problems(
     def where(loc: Loc) -> tuple[int, str]:
         line = line_of(lines, loc)
         field = ".".join(str(p) for p in loc) or "(top level)"
-        return (line or 0, f"{source}:{line}: {field}" if line else f"{source}: {field}")
+        return (line or 0, f"{place(source, line)}: {field}")
 
     ordered = sorted(problems, key=lambda p: where(p[0])[0])
     count = len(ordered)

@@ -1,77 +1,56 @@
-"""Read a YAML or JSON spec keeping the line of every key, and turn Pydantic's
-validation errors into one :class:`~obeya.errors.SpecError` that lists every problem
-at once as ``file:line: field: what is wrong (fix)``.
+"""Read a YAML or JSON plan/scenario spec through :mod:`obeya.yamlspec`, and turn
+Pydantic's validation errors into one :class:`~obeya.errors.SpecError` that lists
+every problem at once as ``file:line: field: what is wrong (fix)``.
 
-JSON is read with the YAML parser (a JSON document is valid YAML for the documents
-a spec holds), so both formats get line numbers; a ``.json`` file the YAML parser
-refuses (tab indentation, say) is read with the JSON parser instead. A key given
-twice in one mapping is an error, not a silent override.
+A ``.json`` file is read with the YAML parser when it can (so it gets line numbers)
+and with the JSON parser otherwise (tab indentation, say). A key given twice in one
+mapping is an error, not a silent override.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from obeya.errors import SpecError
+from obeya.yamlspec import (
+    DocumentSyntaxError,
+    Format,
+    Loc,
+    UnreadableDocument,
+    line_of,
+    place,
+    read_yaml,
+)
 
 __all__ = ["load_document", "validate_spec"]
 
 M = TypeVar("M", bound=BaseModel)
-Loc = tuple[str | int, ...]
 
 
-def _construct(node: yaml.Node, path: Loc, lines: dict[Loc, int], source: str) -> Any:
-    """Plain Python data from a composed YAML node, recording each path's line."""
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node))
-            line = key_node.start_mark.line + 1
-            if key in out:
-                where = ".".join(str(p) for p in (*path, key))
-                raise SpecError(
-                    f"{source}:{line}: {where}: duplicate key (first given on line "
-                    f"{lines[(*path, key)]}); keep one"
-                )
-            out[key] = _construct(value_node, (*path, key), lines, source)
-            lines[(*path, key)] = line  # the key's line, not the value's
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, (*path, i), lines, source) for i, item in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
-
-
-def load_document(path: str | Path) -> tuple[Any, dict[Loc, int]]:
+def load_document(path: str | Path) -> tuple[Any, Mapping[Loc, int]]:
     """Parse a YAML/JSON file; return the data and a map from key path to line."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"{p}: cannot read the spec file ({exc.strerror}); check the path") from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        if p.suffix.lower() == ".json":
-            try:
-                return json.loads(text), {}
-            except json.JSONDecodeError as json_exc:
-                raise SpecError(
-                    f"{p}:{json_exc.lineno}: not valid JSON: {json_exc.msg}"
-                ) from json_exc
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{p}:{mark.line + 1}" if mark is not None else str(p)
-        raise SpecError(f"{where}: not valid YAML/JSON: {exc}") from exc
-    lines: dict[Loc, int] = {}
-    if node is None:
+        doc = read_yaml(p, "the spec file")
+    except UnreadableDocument as exc:
+        raise SpecError(f"{p}: cannot read the spec file ({exc.reason}); {exc.fix}") from exc
+    except DocumentSyntaxError as exc:
+        if exc.format is Format.JSON:
+            raise SpecError(f"{p}:{exc.line}: not valid JSON: {exc.problem}") from exc
+        raise SpecError(f"{place(str(p), exc.line)}: not valid YAML/JSON: {exc.detail}") from exc
+    if doc.duplicates:
+        dup = doc.duplicates[0]
+        raise SpecError(
+            f"{p}:{dup.line}: {'.'.join(str(k) for k in dup.loc)}: duplicate key (first given "
+            f"on line {dup.first_line}); keep one"
+        )
+    if doc.data is None:
         raise SpecError(f"{p}: the spec file is empty; expected a mapping of keys")
-    return _construct(node, (), lines, str(p)), lines
+    return doc.data, doc.lines
 
 
 def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str] | None:
@@ -105,8 +84,7 @@ def validate_spec(
         problems: list[str] = []
         for err in exc.errors():
             loc: Loc = tuple(err["loc"])
-            line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
-            where = f"{source}:{line}" if line is not None else source
+            where = place(source, line_of(lines, loc))
             field = ".".join(str(p) for p in loc) or "(top level)"
             if err["type"] == "extra_forbidden":
                 allowed = _allowed_keys(model, loc)

@@ -35,8 +35,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from obeya.errors import SpecError
-from obeya.planning._rules import Loc, Problem, Rule, line_of, run_rules
+from obeya.planning._rules import Problem, Rule, run_rules
 from obeya.planning._specio import load_document
+from obeya.yamlspec import Loc, line_of, place
 
 __all__ = [
     "SPEC_RULES",
@@ -325,7 +326,7 @@ def parse_scenario_spec(
         for err in exc.errors():
             loc, field = _describe(data, tuple(err["loc"]))
             line = line_of(lines, loc)
-            where = f"{source}:{line}" if line else source
+            where = place(source, line)
             if err["type"] == "extra_forbidden":
                 text = f"unknown key {loc[-1]!r}{_allowed(data, loc)}"
             elif err["type"] == "union_tag_invalid":
@@ -351,10 +352,7 @@ def parse_scenario_spec(
         )
         count = len(rows)
         head = f"{source}: the scenario has {count} problem{'s' if count != 1 else ''}"
-        body = [
-            f"{source}:{line}: {field}: {msg}" if line else f"{source}: {field}: {msg}"
-            for line, field, msg in rows
-        ]
+        body = [f"{place(source, line or None)}: {field}: {msg}" for line, field, msg in rows]
         raise SpecError("\n".join([head, *body]))
     return spec
 
