@@ -138,7 +138,7 @@ def load_cmd(
     allow_overship: OvershipOption = False,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Load files (CSV, Parquet, XLSX) or a mapped source into the warehouse.
+    """Load files (CSV, gzip-compressed CSV, Parquet, XLSX) or a mapped source into the warehouse.
 
     Every integrity rule is checked first; a refused load lists every problem as
     file:row:column: value: rule, exits with status 2 and writes nothing. Rows with

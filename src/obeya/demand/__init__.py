@@ -42,6 +42,7 @@ from obeya.demand.overrides import (
     apply_overrides,
     load_overrides,
     read_overrides,
+    validate_overrides,
 )
 from obeya.demand.reconcile import (
     MINT_MAX_SERIES,
@@ -86,11 +87,14 @@ from obeya.demand.stored import (
     NO_FAMILY,
     NO_RUN,
     RunInfo,
+    latest_run_before,
     latest_run_id,
     run_info,
     stored_accuracy,
     stored_backtest_errors,
     stored_forecast,
+    stored_forecast_totals,
+    stored_runs,
 )
 
 __all__ = [
@@ -147,6 +151,7 @@ __all__ = [
     "group_accuracy",
     "jobs_for",
     "last_complete_period",
+    "latest_run_before",
     "latest_run_id",
     "list_runs",
     "load_candidates",
@@ -169,5 +174,8 @@ __all__ = [
     "stored_accuracy",
     "stored_backtest_errors",
     "stored_forecast",
+    "stored_forecast_totals",
+    "stored_runs",
+    "validate_overrides",
     "wape",
 ]

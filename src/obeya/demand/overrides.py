@@ -16,6 +16,9 @@ The whole file is checked before anything is applied; every problem is reported 
 once as ``file:row:column: value: rule`` (the header is row 1), and an override
 for a SKU x site x period the run does not forecast is refused the same way. The
 applied overrides are returned as a log with the value before and after.
+
+The rules live in :func:`validate_overrides`, which checks rows given as an Arrow
+table; the CSV reader and the web war room's override form both go through it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ __all__ = [
     "apply_overrides",
     "load_overrides",
     "read_overrides",
+    "validate_overrides",
 ]
 
 OVERRIDE_COLUMNS = ("sku", "site_id", "period", "value", "percent", "who", "why")
@@ -109,23 +113,7 @@ def read_overrides(text: str, *, source: str, grain: Grain) -> Overrides:
             [Problem(source, 1, None, None, f"no header; expected {','.join(OVERRIDE_COLUMNS)}")]
         )
     header = [h.strip() for h in records[0]]
-    allowed = ", ".join(OVERRIDE_COLUMNS)
-    problems = [
-        Problem(source, 1, name, None, f"unknown column; allowed: {allowed}")
-        for name in header
-        if name not in OVERRIDE_COLUMNS
-    ]
-    problems += [
-        Problem(source, 1, name, None, "required column is missing; add it")
-        for name in _REQUIRED
-        if name not in header
-    ]
-    if "value" not in header and "percent" not in header:
-        problems.append(
-            Problem(source, 1, "value", None, "give a value column, a percent column or both")
-        )
-    if len(set(header)) != len(header):
-        problems.append(Problem(source, 1, None, None, "a column name appears twice"))
+    problems = _header_problems(header, source, 1)
     if problems:
         raise OverridesRefused(problems)
     body = [(i + 2, r) for i, r in enumerate(records[1:]) if any(cell.strip() for cell in r)]
@@ -138,16 +126,69 @@ def read_overrides(text: str, *, source: str, grain: Grain) -> Overrides:
             )
     if problems:
         raise OverridesRefused(problems)
-    rows = np.array([n for n, _ in body], dtype=np.int64)
+    cells = pa.table(
+        {name: pa.array([r[j] for _, r in body], pa.string()) for j, name in enumerate(header)}
+    )
+    return validate_overrides(cells, source=source, grain=grain, rows=[n for n, _ in body])
+
+
+def validate_overrides(
+    table: pa.Table,
+    *,
+    source: str,
+    grain: Grain,
+    rows: Sequence[int] | None = None,
+) -> Overrides:
+    """Validate overrides given as an Arrow table: every rule of the CSV file, no file.
+
+    ``table`` has columns named as in :data:`OVERRIDE_COLUMNS` (any order; ``value``
+    or ``percent`` may be absent, the others are required). Cells may be text or
+    numbers and dates (they are read as their text); a null is an empty cell.
+    ``rows`` numbers the rows as the user sees them in messages (default 1, 2, ...).
+    Raises :class:`OverridesRefused` with every problem as ``source:row:column:
+    value: rule``; nothing is returned unless every row is valid.
+    """
+    problems = _header_problems(table.column_names, source, None)
+    if problems:
+        raise OverridesRefused(problems)
+    n = table.num_rows
+    numbers = np.arange(1, n + 1, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    if numbers.shape != (n,):
+        raise DataError(
+            f"{source}: {len(numbers)} row numbers for {n} rows; give one number per row"
+        )
+    empty = pa.array([""] * n, pa.string())
     col = {
         name: pc.utf8_trim_whitespace(
-            pa.array(
-                [r[header.index(name)] if name in header else "" for _, r in body], pa.string()
-            )
+            pc.fill_null(pc.cast(table.column(name).combine_chunks(), pa.string()), "")
         )
+        if name in table.column_names
+        else empty
         for name in OVERRIDE_COLUMNS
     }
-    return _validate(col, rows, source, grain)
+    return _validate(col, numbers, source, grain)
+
+
+def _header_problems(names: Sequence[str], source: str, row: int | None) -> list[Problem]:
+    """The problems of the column names (``row`` is the header's row, None for a table)."""
+    allowed = ", ".join(OVERRIDE_COLUMNS)
+    problems = [
+        Problem(source, row, name, None, f"unknown column; allowed: {allowed}")
+        for name in names
+        if name not in OVERRIDE_COLUMNS
+    ]
+    problems += [
+        Problem(source, row, name, None, "required column is missing; add it")
+        for name in _REQUIRED
+        if name not in names
+    ]
+    if "value" not in names and "percent" not in names:
+        problems.append(
+            Problem(source, row, "value", None, "give a value column, a percent column or both")
+        )
+    if len(set(names)) != len(names):
+        problems.append(Problem(source, row, None, None, "a column name appears twice"))
+    return problems
 
 
 def _validate(col: dict[str, pa.Array], rows: np.ndarray, source: str, grain: Grain) -> Overrides:

@@ -11,7 +11,12 @@ through these functions, so the rules live in one place:
 * the levels above SKU x site (family, site, family x site, total) are sums of the
   SKU x site figures, so they include the overrides and stay coherent. They carry no
   intervals: the quantile of a sum is not the sum of the quantiles;
-* backtest errors are those of the model the run chose for each series.
+* backtest errors are those of the model the run chose for each series;
+* the run *made before* a day (:func:`latest_run_before`, what a review of a past
+  period compares with) is the one with the greatest ``as_of`` earlier than that day
+  (ties: the latest ``created_at``, then the greatest ``run_id``);
+* a run's *totals* (:func:`stored_forecast_totals`) sum each level's figures over
+  the periods that start in a window, with the number of SKU x site series summed.
 
 The readers return Ibis expressions: they run in the warehouse (DuckDB or PostgreSQL)
 and the caller filters, aggregates or fetches them. They accept a
@@ -31,7 +36,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeAlias, assert_never
+from typing import Any, TypeAlias, assert_never
 
 import ibis
 import ibis.expr.types as ir
@@ -58,11 +63,14 @@ __all__ = [
     "NO_FAMILY",
     "NO_RUN",
     "RunInfo",
+    "latest_run_before",
     "latest_run_id",
     "run_info",
     "stored_accuracy",
     "stored_backtest_errors",
     "stored_forecast",
+    "stored_forecast_totals",
+    "stored_runs",
 ]
 
 NO_RUN = "no forecast run yet: run `obeya forecast run`"
@@ -136,9 +144,52 @@ def run_info(warehouse: Source, run_id: str | None = None) -> RunInfo:
             f"no forecast run {rid!r} in the warehouse; the latest runs are "
             f"{', '.join(latest) or 'none'} (`obeya forecast runs` lists them all)"
         )
-    row = rows[0]
+    return _run_of(rows[0])
+
+
+def stored_runs(warehouse: Source, *, limit: int | None = None) -> list[RunInfo]:
+    """Every stored run (or the ``limit`` latest), latest first; empty when there is none.
+
+    The order is that of :func:`latest_run_id` (``created_at``, ties: the greatest
+    ``run_id``), so the first run listed is the one the readers use by default.
+    """
+    if limit is not None and limit < 0:
+        raise DataError(f"limit must be a number of runs >= 0, got {limit}")
+    con = _con(warehouse)
+    if "forecast_runs" not in set(con.list_tables()):
+        return []
+    runs = con.table("forecast_runs").order_by([ibis.desc("created_at"), ibis.desc("run_id")])
+    if limit is not None:
+        runs = runs.limit(limit)
+    return [_run_of(row) for row in runs.to_pyarrow().to_pylist()]
+
+
+def latest_run_before(warehouse: Source, day: date) -> RunInfo | None:
+    """The latest run made before ``day``, or None when no run's ``as_of`` is earlier.
+
+    "Latest" is by ``as_of`` (the day the run's history ends), then ``created_at``,
+    then ``run_id``: a review of a period compares it with the run that could have
+    been used when the period began. Runs without an ``as_of`` are never chosen.
+    """
+    con = _con(warehouse)
+    if "forecast_runs" not in set(con.list_tables()):
+        return None
+    runs = con.table("forecast_runs")
+    rows = (
+        runs.filter(runs.as_of < ibis.date(day))
+        .order_by([ibis.desc("as_of"), ibis.desc("created_at"), ibis.desc("run_id")])
+        .limit(1)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return _run_of(rows[0]) if rows else None
+
+
+def _run_of(row: Mapping[str, Any]) -> RunInfo:
+    """A ``forecast_runs`` row as a :class:`RunInfo` (``params`` parsed, grain lower-case)."""
+    rid = str(row["run_id"])
     return RunInfo(
-        run_id=str(row["run_id"]),
+        run_id=rid,
         created_at=row.get("created_at"),
         grain=str(row.get("grain") or "").lower(),
         horizon=int(row.get("horizon") or 0),
@@ -197,8 +248,74 @@ def stored_forecast(
     con = _con(warehouse)
     lvl = _level(level)
     rid = run_info(con, run_id).run_id
+    family = with_family or lvl in (Level.FAMILY, Level.FAMILY_SITE)
+    rows = _rows(con, rid, use_adjusted=use_adjusted, with_family=family)
+    keys = _keys(lvl)
+    if lvl is Level.SKU_SITE:
+        return rows.order_by([*keys, "period_start"])
+    summed = rows.group_by([*keys, "period_start"]).aggregate(
+        forecast=rows.forecast.sum(),
+        statistical=rows.statistical.sum(),
+        n_series=rows.sku.count(),
+    )
+    return summed.order_by([*keys, "period_start"])
+
+
+def stored_forecast_totals(
+    warehouse: Source,
+    run_id: str | None = None,
+    *,
+    level: Level | str = Level.SKU_SITE,
+    start: date | None = None,
+    end: date | None = None,
+    use_adjusted: bool = True,
+) -> ir.Table:
+    """The run's forecast summed over its periods, per series or level, as an Ibis expression.
+
+    Only the periods whose ``period_start`` lies in ``[start, end]`` count (either
+    bound may be left open): a review sums the periods that start inside it, a page
+    the whole horizon. ``forecast`` and ``statistical`` are as in
+    :func:`stored_forecast`. Columns: the level's keys (``sku, site_id``;
+    ``family, site_id``; ``family``; ``site_id``; none for ``total``), ``forecast``,
+    ``statistical``, ``n_series`` (the SKU x site series with a period in the window,
+    1 per row at ``sku_site``), ``first_period`` and ``last_period`` (the earliest and
+    latest ``period_start`` summed). A key without any period in the window has no
+    row, nor has ``total`` then. Ordered by the keys.
+    """
+    con = _con(warehouse)
+    lvl = _level(level)
+    rid = run_info(con, run_id).run_id
+    family = lvl in (Level.FAMILY, Level.FAMILY_SITE)
+    rows = _rows(con, rid, use_adjusted=use_adjusted, with_family=family)
+    if start is not None:
+        rows = rows.filter(rows.period_start >= ibis.date(start))
+    if end is not None:
+        rows = rows.filter(rows.period_start <= ibis.date(end))
+    series = ["sku", "site_id", *(["family"] if family else [])]
+    per_series = rows.group_by(series).aggregate(
+        forecast=rows.forecast.sum(),
+        statistical=rows.statistical.sum(),
+        first_period=rows.period_start.min(),
+        last_period=rows.period_start.max(),
+    )
+    keys = _keys(lvl)
+    metrics = {
+        "forecast": per_series.forecast.sum(),
+        "statistical": per_series.statistical.sum(),
+        "n_series": per_series.count(),
+        "first_period": per_series.first_period.min(),
+        "last_period": per_series.last_period.max(),
+    }
+    if not keys:  # one row for the whole run, none when the window is empty
+        whole = per_series.aggregate(**metrics)
+        return whole.filter(whole.n_series > 0)
+    return per_series.group_by(keys).aggregate(**metrics).order_by(keys)
+
+
+def _rows(con: BaseBackend, run_id: str, *, use_adjusted: bool, with_family: bool) -> ir.Table:
+    """The run's SKU x site rows with the figure to plan with (unordered)."""
     fc = _table(con, "forecasts")
-    fc = fc.filter(fc.run_id == rid, fc.sku.notnull(), fc.site_id.notnull())
+    fc = fc.filter(fc.run_id == run_id, fc.sku.notnull(), fc.site_id.notnull())
     statistical = fc.forecast.cast("float64")
     value = fc.adjusted.cast("float64").coalesce(statistical) if use_adjusted else statistical
     rows = fc.select(
@@ -211,31 +328,30 @@ def stored_forecast(
         statistical=statistical,
         **{name: fc[name].cast("float64") for name in _INTERVALS},
     )
-    if with_family or lvl in (Level.FAMILY, Level.FAMILY_SITE):
-        products = _table(con, "products").select(p_sku="sku", p_family="family")
-        joined = rows.left_join(products, rows.sku == products.p_sku)
-        family = joined.p_family.cast("string").fill_null(NO_FAMILY).name("family")
-        rest = [joined[c] for c in rows.columns if c not in ("sku", "site_id")]
-        rows = joined.select(joined.sku, joined.site_id, family, *rest)
-    match lvl:
+    if not with_family:
+        return rows
+    products = _table(con, "products").select(p_sku="sku", p_family="family")
+    joined = rows.left_join(products, rows.sku == products.p_sku)
+    family = joined.p_family.cast("string").fill_null(NO_FAMILY).name("family")
+    rest = [joined[c] for c in rows.columns if c not in ("sku", "site_id")]
+    return joined.select(joined.sku, joined.site_id, family, *rest)
+
+
+def _keys(level: Level) -> list[str]:
+    """The columns that name one row of ``level``."""
+    match level:
         case Level.SKU_SITE:
-            return rows.order_by(["sku", "site_id", "period_start"])
+            return ["sku", "site_id"]
         case Level.FAMILY_SITE:
-            keys = ["family", "site_id"]
+            return ["family", "site_id"]
         case Level.FAMILY:
-            keys = ["family"]
+            return ["family"]
         case Level.SITE:
-            keys = ["site_id"]
+            return ["site_id"]
         case Level.TOTAL:
-            keys = []
+            return []
         case _:
-            assert_never(lvl)
-    summed = rows.group_by([*keys, "period_start"]).aggregate(
-        forecast=rows.forecast.sum(),
-        statistical=rows.statistical.sum(),
-        n_series=rows.sku.count(),
-    )
-    return summed.order_by([*keys, "period_start"])
+            assert_never(level)
 
 
 def stored_backtest_errors(warehouse: Source, run_id: str | None = None) -> ir.Table:

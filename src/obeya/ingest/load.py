@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,10 +74,14 @@ class LoadReport:
 
 
 def validate(
-    warehouse: Warehouse, paths: Iterable[Path | str], options: LoadOptions = LoadOptions()
+    warehouse: Warehouse,
+    paths: Iterable[Path | str],
+    options: LoadOptions = LoadOptions(),
+    *,
+    labels: Mapping[Path, str] | None = None,
 ) -> LoadReport:
     """Check files as :func:`load` would, and write nothing."""
-    return load(warehouse, paths, options=options, dry_run=True)
+    return load(warehouse, paths, options=options, dry_run=True, labels=labels)
 
 
 def load(
@@ -86,9 +90,14 @@ def load(
     *,
     options: LoadOptions = LoadOptions(),
     dry_run: bool = False,
+    labels: Mapping[Path, str] | None = None,
 ) -> LoadReport:
-    """Load files or folders named after model tables; see the module docstring."""
-    sources, notes = discover([Path(p) for p in paths])
+    """Load files or folders named after model tables; see the module docstring.
+
+    ``labels`` gives a path of ``paths`` the name problems and the load log use
+    instead of the path (a file uploaded to a temporary path keeps its own name).
+    """
+    sources, notes = discover([Path(p) for p in paths], labels)
     report = load_sources(warehouse, sources, options=options, dry_run=dry_run)
     report.notes = notes + report.notes
     return report

@@ -1,15 +1,19 @@
 """Finding and reading the files of a load.
 
 A load names files or folders. A file is named after its table (``order_lines.csv``,
-``order_lines.parquet``, ``order_lines.xlsx``); a folder holds such files, or
-sub-folders named after a table with part files inside (``order_lines/part-0.parquet``).
-Every source becomes a DuckDB relation with a ``__row`` column: the row as the user
-sees it in the file, the header being row 1 (so the first record is row 2, in every
-format).
+``order_lines.csv.gz``, ``order_lines.parquet``, ``order_lines.xlsx``); a folder holds
+such files, or sub-folders named after a table with part files inside
+(``order_lines/part-0.parquet``). A ``.csv.gz`` file is a gzip-compressed CSV: it is
+read as a stream through Arrow's gzip codec, never unpacked to disk, and checked
+exactly as the plain CSV (the same rules, the same row numbers). Every source becomes
+a DuckDB relation with a ``__row`` column: the row as the user sees it in the file,
+the header being row 1 (so the first record is row 2, in every format).
 """
 
 from __future__ import annotations
 
+import gzip
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -36,6 +40,25 @@ class FileFormat(StrEnum):
 
 
 _SUFFIXES = {".csv": FileFormat.CSV, ".parquet": FileFormat.PARQUET, ".xlsx": FileFormat.XLSX}
+_GZIP_CSV = ".csv.gz"  # a gzip-compressed CSV: format CSV, the table is the name without it
+_KINDS = ".csv, .csv.gz, .parquet or .xlsx"  # the file types a load reads, as messages say
+
+
+def _file_kind(path: Path) -> tuple[str, FileFormat] | None:
+    """The table a file is named after and its format, or None for a type not read.
+
+    ``order_lines.csv.gz`` is table ``order_lines`` in format CSV (compressed); any
+    other file is its stem and the format of its last suffix (case ignored).
+    """
+    name = path.name
+    if name.lower().endswith(_GZIP_CSV):
+        return name[: -len(_GZIP_CSV)], FileFormat.CSV
+    fmt = _SUFFIXES.get(path.suffix.lower())
+    return None if fmt is None else (path.stem, fmt)
+
+
+def _gzipped(path: Path) -> bool:
+    return path.name.lower().endswith(_GZIP_CSV)
 
 
 @dataclass(frozen=True)
@@ -43,35 +66,47 @@ class Source:
     """One table's worth of input: one or more files of one format, or an Arrow table."""
 
     table: str
-    label: str  # how problems name it: the file path, or the mapping's source
+    label: str  # how problems name it: the file path or a name given for it, or a mapping
     format: FileFormat
     paths: tuple[Path, ...] = ()
     data: pa.Table | None = None
     row_offset: int = 2  # the user's row number of the first record
+    names: tuple[str, ...] = ()  # how the user knows each of ``paths``; default the paths
 
     @property
     def files(self) -> str:
-        return ", ".join(str(p) for p in self.paths) or self.label
+        """The source as the load log records it: its files' names, else its label."""
+        return ", ".join(self.file_names()) or self.label
+
+    def file_names(self) -> list[str]:
+        """How problems and the load log name each file: ``names``, else the paths."""
+        return list(self.names) if self.names else [str(p) for p in self.paths]
 
 
-def discover(paths: list[Path]) -> tuple[list[Source], list[str]]:
+def discover(
+    paths: list[Path], labels: Mapping[Path, str] | None = None
+) -> tuple[list[Source], list[str]]:
     """The sources named by ``paths`` and the notes about files passed over.
 
     An explicit file whose name is not a model table, or a path that does not
-    exist, is a problem: the load is refused naming it.
+    exist, is a problem: the load is refused naming it. ``labels`` names a given
+    path in problems and in the load log instead of the path itself (an upload
+    saved to a temporary file keeps the user's file name).
     """
+    given = labels or {}
     sources: list[Source] = []
     notes: list[str] = []
     problems: list[Problem] = []
     for path in paths:
+        label = given.get(path, str(path))
         if not path.exists():
-            problems.append(Problem(str(path), None, None, None, "no such file or folder"))
+            problems.append(Problem(label, None, None, None, "no such file or folder"))
         elif path.is_dir():
             found = _discover_folder(path, notes)
             if not found:
                 problems.append(
                     Problem(
-                        str(path),
+                        label,
                         None,
                         None,
                         None,
@@ -81,30 +116,24 @@ def discover(paths: list[Path]) -> tuple[list[Source], list[str]]:
                 )
             sources += found
         else:
-            fmt = _SUFFIXES.get(path.suffix.lower())
-            if fmt is None:
+            kind = _file_kind(path)
+            if kind is None:
                 problems.append(
-                    Problem(
-                        str(path),
-                        None,
-                        None,
-                        None,
-                        "unsupported file type; use .csv, .parquet or .xlsx",
-                    )
+                    Problem(label, None, None, None, f"unsupported file type; use {_KINDS}")
                 )
-            elif path.stem not in TABLES:
+            elif kind[0] not in TABLES:
                 problems.append(
                     Problem(
-                        str(path),
+                        label,
                         None,
                         None,
                         None,
-                        f"{path.stem!r} is not a model table; name the file after "
+                        f"{kind[0]!r} is not a model table; name the file after "
                         "its table (e.g. order_lines.csv) or use --mapping",
                     )
                 )
             else:
-                sources.append(Source(path.stem, str(path), fmt, (path,)))
+                sources.append(Source(kind[0], label, kind[1], (path,), names=(label,)))
     if problems:
         raise LoadRefused(problems)
     seen: dict[str, str] = {}
@@ -130,17 +159,20 @@ def _discover_folder(folder: Path, notes: list[str]) -> list[Source]:
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
+        kind = _file_kind(entry) if entry.is_file() else None
         if entry.is_dir() and entry.name in TABLES:
-            parts = sorted(p for p in entry.iterdir() if p.suffix.lower() in _SUFFIXES)
-            formats = {_SUFFIXES[p.suffix.lower()] for p in parts}
+            kinds = {p: _file_kind(p) for p in sorted(entry.iterdir()) if p.is_file()}
+            parts = tuple(p for p, k in kinds.items() if k is not None)
+            formats = {k[1] for k in kinds.values() if k is not None}
             if len(formats) == 1 and FileFormat.XLSX not in formats:
-                found.append(Source(entry.name, str(entry), formats.pop(), tuple(parts)))
+                found.append(Source(entry.name, str(entry), formats.pop(), parts))
             else:
                 notes.append(
-                    f"passed over {entry}: a table folder holds .csv or .parquet parts of one kind"
+                    f"passed over {entry}: a table folder holds .csv (or .csv.gz) or "
+                    ".parquet parts of one kind"
                 )
-        elif entry.is_file() and entry.suffix.lower() in _SUFFIXES and entry.stem in TABLES:
-            found.append(Source(entry.stem, str(entry), _SUFFIXES[entry.suffix.lower()], (entry,)))
+        elif kind is not None and kind[0] in TABLES:
+            found.append(Source(kind[0], str(entry), kind[1], (entry,)))
         else:
             notes.append(f"passed over {entry}: not named after a model table")
     return found
@@ -163,12 +195,14 @@ def register(con: duckdb.DuckDBPyConnection, source: Source, name: str) -> list[
             ).create_view(name, replace=True)
             return cols
         case FileFormat.CSV:
+            named = zip(source.file_names(), source.paths, strict=True)
             return _register_arrow(
-                con, name, [(str(p), _read_csv(p)) for p in source.paths], source.row_offset
+                con, name, [(n, _read_csv(p, n)) for n, p in named], source.row_offset
             )
         case FileFormat.XLSX:
+            named = zip(source.file_names(), source.paths, strict=True)
             return _register_arrow(
-                con, name, [(str(p), _read_xlsx(p)) for p in source.paths], source.row_offset
+                con, name, [(n, _read_xlsx(p, n)) for n, p in named], source.row_offset
             )
         case FileFormat.ARROW:
             assert source.data is not None
@@ -204,18 +238,30 @@ def _register_arrow(
     return columns
 
 
-def _read_csv(path: Path) -> pa.Table:
+def _read_csv(path: Path, label: str) -> pa.Table:
+    """A CSV file (``.csv.gz``: gzip-compressed) with every column read as text."""
     import csv
 
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
-        header = next(csv.reader(fh), [])
+    packed = _gzipped(path)
+    what = "gzip-compressed CSV file" if packed else "CSV file"
+    try:
+        with (
+            gzip.open(path, "rt", newline="", encoding="utf-8-sig", errors="replace")
+            if packed
+            else path.open(newline="", encoding="utf-8-sig", errors="replace")
+        ) as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError; a cut file EOFError
+        raise LoadRefused(
+            [Problem(label, None, None, None, f"not a readable {what}: {exc}")]
+        ) from exc
     if not header:
         raise LoadRefused(
-            [Problem(str(path), 1, None, None, "the file is empty; row 1 must be the header")]
+            [Problem(label, 1, None, None, "the file is empty; row 1 must be the header")]
         )
     try:
         return pacsv.read_csv(
-            path,
+            pa.input_stream(str(path), compression="gzip") if packed else path,
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
@@ -223,13 +269,13 @@ def _read_csv(path: Path) -> pa.Table:
                 quoted_strings_can_be_null=False,
             ),
         )
-    except pa.ArrowInvalid as exc:
+    except (pa.ArrowInvalid, OSError) as exc:  # a damaged gzip stream is an OSError
         raise LoadRefused(
-            [Problem(str(path), None, None, None, f"not a readable CSV file: {exc}")]
+            [Problem(label, None, None, None, f"not a readable {what}: {exc}")]
         ) from exc
 
 
-def _read_xlsx(path: Path) -> pa.Table:
+def _read_xlsx(path: Path, label: str) -> pa.Table:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -237,15 +283,11 @@ def _read_xlsx(path: Path) -> pa.Table:
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for corrupt files
         raise LoadRefused(
-            [Problem(str(path), None, None, None, f"not a readable XLSX file: {exc}")]
+            [Problem(label, None, None, None, f"not a readable XLSX file: {exc}")]
         ) from exc
     if not rows:
         raise LoadRefused(
-            [
-                Problem(
-                    str(path), 1, None, None, "the first sheet is empty; row 1 must be the header"
-                )
-            ]
+            [Problem(label, 1, None, None, "the first sheet is empty; row 1 must be the header")]
         )
     header = [str(h).strip() for h in rows[0]]
     body = rows[1:]

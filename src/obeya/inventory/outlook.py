@@ -9,11 +9,12 @@ series and week the projection (:func:`project_inventory`) takes:
   orders not yet finished (``actual_end`` is null), ``qty_planned - qty_good``, in
   the week of ``planned_end`` (else ``planned_start``); a receipt already past its
   date is counted in week 0, receipts after the horizon are left out;
-* **forecast**: the latest forecast run (or ``run_id``), a period of the run's grain
-  spread evenly over its weeks (a weekly run maps one to one); weeks the run does
-  not reach take the series' mean weekly forecast. Without a forecast run, every
-  week takes the series' mean weekly demand of the trailing history window (order
-  lines, as the policy uses).
+* **forecast**: the latest forecast run (or ``run_id``), read through
+  :func:`obeya.demand.stored_forecast` (``adjusted`` where a planner set it, else the
+  statistical forecast), a period of the run's grain spread evenly over its weeks (a
+  weekly run maps one to one); weeks the run does not reach take the series' mean
+  weekly forecast. Without a forecast run, every week takes the series' mean weekly
+  demand of the trailing history window (order lines, as the policy uses).
 
 Stock-outs: the first week the projected balance goes below zero, the units short
 and ``units short x unit_price`` of revenue at risk. Excess: stock beyond
@@ -33,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from obeya.demand import stored_forecast
 from obeya.errors import DataError
 from obeya.inventory.projection import ProjectionResult, project_inventory
 from obeya.inventory.warehouse_inputs import (
@@ -110,11 +112,8 @@ def _receipts(wh: Warehouse, start: dt.date, end: dt.date) -> ir.Table:
 
 def _run_forecast(wh: Warehouse, run: ForecastRun, start: dt.date, weeks: int) -> pd.DataFrame:
     """Weekly forecast per series: ``week_index``, ``qty`` (NaN-free), and which weeks it covers."""
-    fc = wh.table("forecasts")
-    fc = fc.filter(fc.run_id == run.run_id, fc.sku.notnull(), fc.site_id.notnull())
-    value = fc.adjusted.cast("float64").coalesce(fc.forecast.cast("float64"))
-    fc = fc.mutate(value=value)
-    per_period = fc.group_by([*_KEYS, "period_start"]).aggregate(value=fc.value.mean())
+    fc = stored_forecast(wh, run.run_id)  # adjusted where a planner set it, else the forecast
+    per_period = fc.group_by([*_KEYS, "period_start"]).aggregate(value=fc.forecast.mean())
     frame = per_period.to_pandas()
     starts = pd.to_datetime(frame["period_start"])
     match run.grain:

@@ -100,7 +100,7 @@ def render_data_model() -> str:
         "<!-- Generated from src/obeya/model/schema.py by `obeya docs`; do not edit. -->",
         "",
         f"Contract version {MODEL_VERSION}. Every capability of obeya reads these tables. A file",
-        "for table T is named `T.csv`, `T.parquet` or `T.xlsx` (first sheet), or sits in a",
+        "for table T is named `T.csv`, `T.csv.gz`, `T.parquet` or `T.xlsx` (first sheet), or sits in a",
         "folder `T/` as part files; a mapping file maps a foreign schema onto them",
         "(see [mappings](mappings.md)).",
         "",

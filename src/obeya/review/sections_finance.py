@@ -9,9 +9,10 @@
   (:func:`obeya.finance.bridge_from_orders`) splits the margin into volume, mix,
   price and cost.
 * **Forecast accuracy**: the latest stored forecast run made before the period
-  (``forecast_runs.as_of`` before its first day), its forecasts for the periods that
-  start inside the review period against the order lines ordered then (quantity
-  ordered, cancelled lines left out), per SKU x site: WAPE and bias
+  (:func:`obeya.demand.latest_run_before`: ``as_of`` before its first day), its
+  forecasts for the periods that start inside the review period
+  (:func:`obeya.demand.stored_forecast_totals` per SKU x site) against the order lines
+  ordered then (quantity ordered, cancelled lines left out): WAPE and bias
   (:func:`obeya.demand.wape`, :func:`obeya.demand.bias`).
 """
 
@@ -21,8 +22,9 @@ from datetime import timedelta
 
 import ibis
 import numpy as np
+import pyarrow.compute as pc
 
-from obeya.demand import bias, wape
+from obeya.demand import bias, latest_run_before, latest_run_id, stored_forecast_totals, wape
 from obeya.errors import ObeyaError
 from obeya.finance import (
     BridgeBy,
@@ -211,50 +213,33 @@ def pnl_section(ctx: Context) -> tuple[Section, PnlEvidence | None]:
 
 
 def forecast_section(ctx: Context) -> Section:
-    if "forecast_runs" not in ctx.wh.existing_tables():
-        return Section.absent(
-            SectionKind.FORECAST,
-            FORECAST_TITLE,
-            "no forecast run in the warehouse: run a forecast first",
+    """Forecast accuracy of the latest run made before the period, read through
+    :mod:`obeya.demand.stored` (the one reader of stored forecasts)."""
+    run = latest_run_before(ctx.wh, ctx.start)
+    if run is None:
+        why = (
+            "no forecast run in the warehouse: run a forecast first"
+            if latest_run_id(ctx.wh) is None
+            else f"no forecast run was made before {ctx.start}"
         )
-    runs = ctx.wh.table("forecast_runs")
-    found = (
-        runs.filter(runs.as_of < ibis.date(ctx.start))
-        .order_by([ibis.desc("as_of"), ibis.desc("created_at"), ibis.desc("run_id")])
-        .limit(1)
-        .to_pyarrow()
-        .to_pylist()
-    )
-    if not found:
-        return Section.absent(
-            SectionKind.FORECAST, FORECAST_TITLE, f"no forecast run was made before {ctx.start}"
-        )
-    run = found[0]
-    fc = ctx.wh.table("forecasts")
+        return Section.absent(SectionKind.FORECAST, FORECAST_TITLE, why)
     last = min(ctx.end, ctx.as_of)
-    fc = fc.filter(
-        fc.run_id == run["run_id"],
-        fc.sku.notnull(),
-        fc.site_id.notnull(),
-        fc.period_start >= ibis.date(ctx.start),
-        fc.period_start <= ibis.date(last),
-    )
-    value = fc.adjusted.cast("float64").coalesce(fc.forecast.cast("float64"))
-    fc = fc.mutate(value=value)
-    forecast = fc.group_by(["sku", "site_id"]).aggregate(forecast=fc.value.sum()).to_pandas()
-    if forecast.empty:
+    totals = stored_forecast_totals(ctx.wh, run.run_id, start=ctx.start, end=last).to_pyarrow()
+    if totals.num_rows == 0:
         return Section.absent(
             SectionKind.FORECAST,
             FORECAST_TITLE,
-            f"forecast run {run['run_id']} has no forecast for periods starting in {ctx.label}",
+            f"forecast run {run.run_id} has no forecast for periods starting in {ctx.label}",
         )
-    starts = fc.select("period_start").distinct().to_pandas()["period_start"]
-    grain_days = {"day": 1, "week": 7}.get(str(run["grain"]))
-    span_end = max(starts) + timedelta(days=grain_days - 1) if grain_days else ctx.end
+    forecast = totals.select(["sku", "site_id", "forecast"]).to_pandas()
+    first_start = pc.min(totals.column("first_period")).as_py()
+    last_start = pc.max(totals.column("last_period")).as_py()
+    grain_days = {"day": 1, "week": 7}.get(run.grain)
+    span_end = last_start + timedelta(days=grain_days - 1) if grain_days else ctx.end
     ol = ctx.wh.table("order_lines")
     lines = ol.filter(
         ol.status != "cancelled",
-        ol.order_date >= ibis.date(min(starts)),
+        ol.order_date >= ibis.date(first_start),
         ol.order_date <= ibis.date(min(span_end, last)),
     )
     actual = (
@@ -270,10 +255,10 @@ def forecast_section(ctx: Context) -> Section:
             FORECAST_TITLE,
             f"no demand was ordered in {ctx.label} to compare with",
         )
-    source = f"forecast run {run['run_id']} against order_lines {ctx.label}"
+    source = f"forecast run {run.run_id} against order_lines {ctx.label}"
     way = "over" if b > 0 else "under"
     headline = (
-        f"Forecast run {run['run_id']} (as of {run['as_of']}) missed {ctx.label} demand by a WAPE of "
+        f"Forecast run {run.run_id} (as of {run.as_of}) missed {ctx.label} demand by a WAPE of "
         f"{pct(w)} over {len(both):,} SKU x site series, {pct(abs(b))} {way} the {a.sum():,.0f} units ordered."
     )
     facts = (

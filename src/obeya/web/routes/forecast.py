@@ -1,10 +1,17 @@
 """Forecast and inventory: the stored forecast runs (``obeya forecast``), run a new one
 (analysts), and the inventory policy and projection the forecast drives.
 
-The forecast page reads the latest run (or the one asked for) from the tables
-``forecast_runs`` and ``forecasts``; the policy is :func:`obeya.inventory.plan_policy`
+The forecast page reads the latest run (or the one asked for) through the demand
+package's readers of stored runs (:func:`obeya.demand.stored_runs`,
+:func:`~obeya.demand.run_info`, :func:`~obeya.demand.stored_forecast` and
+:func:`~obeya.demand.stored_forecast_totals`), so "the latest run" and "the figure to
+plan with" (a planner's override where one applies, else the statistical forecast)
+are those every other part of obeya uses. The totals carry no interval: the
+quantile of a sum is not the sum of the quantiles. The policy is :func:`obeya.inventory.plan_policy`
 over :func:`obeya.inventory.read_series_inputs`, summed by site or class, and the
 outlook is :func:`obeya.inventory.inventory_outlook` (projected stock-outs and excess).
+Analysts override one SKU x site x period of a run from the page (the rules and the
+API are in :mod:`obeya.web.routes.overrides`); the page lists the run's overrides.
 """
 
 from __future__ import annotations
@@ -12,11 +19,20 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+import pyarrow.compute as pc
 from fastapi import APIRouter, Form, Query
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from obeya.errors import ObeyaError
+from obeya.demand.overrides import OverridesRefused
+from obeya.demand.stored import (
+    RunInfo,
+    run_info,
+    stored_forecast,
+    stored_forecast_totals,
+    stored_runs,
+)
+from obeya.errors import ObeyaError, WarehouseError
 from obeya.warehouse import Warehouse
 from obeya.web.auth import Role
 from obeya.web.charts import line_chart
@@ -25,15 +41,25 @@ from obeya.web.errors import ApiError
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
 from obeya.web.routes._common import TableView, UtcDatetime, View, cached, table_view
+from obeya.web.routes.overrides import (
+    RUN_PATTERN,
+    OverrideEntry,
+    add_override_routes,
+    list_overrides,
+    record_override,
+    refusal_lines,
+)
 
 __all__ = ["ForecastView", "PolicyView", "part"]
 
 NO_RUN = "no forecast run yet: run `obeya forecast run` (or, as an analyst, run one here)"
+PAGE_OVERRIDES = 200  # overrides listed on the page (the API gives more)
+PAGE_ROWS = 500  # SKU x site x period rows shown (the CLI's `obeya forecast show` gives all)
 
 
 class RunView(View):
     run_id: str
-    created_at: UtcDatetime
+    created_at: UtcDatetime | None  # None only in a run row written by hand
     grain: str
     horizon: int
     as_of: Any
@@ -68,54 +94,67 @@ class ForecastRequest(View):
     horizon: int = Field(default=13, ge=1, le=104)
 
 
-def _runs(wh: Warehouse) -> list[RunView]:
-    if "forecast_runs" not in wh.existing_tables():
-        return []
-    table = wh.sql_arrow(
-        "SELECT run_id, created_at, grain, horizon, as_of FROM forecast_runs "
-        "ORDER BY created_at DESC, run_id"
+def _run_view(info: RunInfo) -> RunView:
+    return RunView(
+        run_id=info.run_id,
+        created_at=info.created_at,
+        grain=info.grain,
+        horizon=info.horizon,
+        as_of=info.as_of,
     )
-    return [RunView.model_validate(r) for r in table.to_pylist()]
+
+
+def _chosen_run(wh: Warehouse, runs: list[RunView], run_id: str | None) -> RunView:
+    """The run asked for, else the latest (the first of :func:`stored_runs`); 404 if unknown."""
+    if run_id is None:
+        return runs[0]
+    try:
+        return _run_view(run_info(wh, run_id))
+    except WarehouseError as exc:  # names the latest runs
+        raise ApiError(404, str(exc)) from exc
+
+
+def _rows(wh: Warehouse, run_id: str) -> TableView:
+    """The first :data:`PAGE_ROWS` SKU x site x period rows, each saying if an override applied.
+
+    ``forecast`` is the figure to plan with and ``statistical`` the model's; where they
+    differ a planner's override set the figure (``override`` true).
+    """
+    rows = stored_forecast(wh, run_id)
+    total = int(rows.count().to_pyarrow().as_py())
+    shown = rows.limit(PAGE_ROWS).to_pyarrow()
+    plan, model = shown.column("forecast"), shown.column("statistical")
+    both = pc.and_(pc.is_valid(plan), pc.is_valid(model))
+    # differs, a null being unlike any number (an override of a missing forecast)
+    flagged = pc.if_else(
+        both, pc.not_equal(plan, model), pc.not_equal(pc.is_valid(plan), pc.is_valid(model))
+    )
+    at = shown.column_names.index("statistical") + 1
+    return table_view(shown.add_column(at, "override", flagged), total, total > PAGE_ROWS)
 
 
 def forecast_view(ctx: Ctx, run_id: str | None) -> ForecastView:
     def build(wh: Warehouse) -> ForecastView:
-        runs = _runs(wh)
+        runs = [_run_view(info) for info in stored_runs(wh)]
         if not runs:
             return ForecastView(
                 runs=[], run=None, totals=None, by_site=None, rows=None, chart=None, note=NO_RUN
             )
-        run = next((r for r in runs if r.run_id == run_id), None) if run_id else runs[0]
-        if run is None:
-            known = ", ".join(r.run_id for r in runs[:10])
-            raise ApiError(404, f"no forecast run {run_id!r}; runs: {known}")
-        totals = wh.sql_arrow(
-            "SELECT period_start, sum(forecast) AS forecast, sum(lo80) AS lo80, sum(hi80) AS hi80, "
-            "sum(adjusted) AS adjusted FROM forecasts WHERE run_id = ? "
-            "GROUP BY period_start ORDER BY period_start",
-            [run.run_id],
-        )
-        by_site = wh.sql_arrow(
-            "SELECT site_id, count(DISTINCT sku) AS skus, sum(forecast) AS forecast, "
-            "sum(adjusted) AS adjusted FROM forecasts WHERE run_id = ? GROUP BY site_id ORDER BY site_id",
-            [run.run_id],
-        )
-        rows = wh.sql_arrow(
-            "SELECT sku, site_id, period_start, model, demand_class, forecast, lo80, hi80, adjusted "
-            "FROM forecasts WHERE run_id = ? ORDER BY sku, site_id, period_start LIMIT 500",
-            [run.run_id],
-        )
+        run = _chosen_run(wh, runs, run_id)
+        # sums of the figure to plan with over every SKU x site; no band (see the module)
+        totals = stored_forecast(wh, run.run_id, level="total").to_pyarrow()
+        by_site = stored_forecast_totals(wh, run.run_id, level="site").to_pyarrow()
         points = [
             {"period": str(r["period_start"]), "measure": m, "units": r[m]}
             for r in totals.to_pylist()
-            for m in ("forecast", "lo80", "hi80")
+            for m in ("forecast", "statistical")
         ]
         return ForecastView(
             runs=runs,
             run=run,
             totals=table_view(totals),
             by_site=table_view(by_site),
-            rows=table_view(rows),
+            rows=_rows(wh, run.run_id),
             chart=line_chart(points, "period", "units", "measure", "units"),
         )
 
@@ -156,10 +195,37 @@ def run_forecast_now(ctx: Ctx, request: ForecastRequest) -> RunView:
 
     with ctx.state.gate.write() as wh:
         run = run_forecast(wh, grain=request.grain, horizon=request.horizon, n_jobs=1)
-        view = next(r for r in _runs(wh) if r.run_id == run.run_id)
+        view = _run_view(run_info(wh, run.run_id))
     ctx.state.data_changed()
     ctx.audit("forecast.run", run.run_id, f"grain {request.grain}, horizon {request.horizon}")
     return view
+
+
+def forecast_page(
+    ctx: Ctx,
+    run_id: str | None,
+    by: PolicyBy,
+    *,
+    status: int = 200,
+    entry: OverrideEntry | None = None,
+    problems: list[str] | None = None,
+) -> HTMLResponse:
+    """The forecast page: the run, its overrides (and the override form), the policy."""
+    view = forecast_view(ctx, run_id)
+    overrides = list_overrides(ctx, view.run.run_id, PAGE_OVERRIDES) if view.run else []
+    return render(
+        ctx,
+        "forecast.html",
+        status=status,
+        title="Forecast and inventory",
+        view=view,
+        policy=policy_view(ctx, by),
+        can_run=ctx.user.role.allows(Role.ANALYST),
+        overrides=overrides,
+        overrides_shown=PAGE_OVERRIDES,
+        override_form=entry or OverrideEntry(),
+        override_problems=problems or [],
+    )
 
 
 def part() -> Part:
@@ -195,20 +261,15 @@ def part() -> Part:
     def api_policies(by: PolicyBy = PolicyBy.SITE, ctx: Ctx = AS_VIEWER) -> PolicyView:
         return policy_view(ctx, by)
 
+    add_override_routes(router)
+
     @router.get("/forecast", include_in_schema=False)
     def page_forecast(
         run: str | None = Query(None, pattern=r"^([0-9a-f]{1,32})?$"),
         by: PolicyBy = PolicyBy.SITE,
         ctx: Ctx = AS_VIEWER,
     ) -> HTMLResponse:
-        return render(
-            ctx,
-            "forecast.html",
-            title="Forecast and inventory",
-            view=forecast_view(ctx, run or None),
-            policy=policy_view(ctx, by),
-            can_run=ctx.user.role.allows(Role.ANALYST),
-        )
+        return forecast_page(ctx, run or None, by)
 
     @router.post("/forecast/run", include_in_schema=False)
     def page_run(
@@ -218,6 +279,27 @@ def part() -> Part:
     ) -> RedirectResponse:
         run = run_forecast_now(ctx, ForecastRequest(grain=grain, horizon=horizon))
         return RedirectResponse(f"/forecast?run={run.run_id}", status_code=303)
+
+    @router.post("/forecast/overrides", include_in_schema=False)
+    def page_override(
+        run: str = Form(..., pattern=RUN_PATTERN),
+        sku: str = Form("", max_length=64),
+        site_id: str = Form("", max_length=64),
+        period: str = Form("", max_length=32),
+        kind: str = Form("percent", max_length=16),
+        amount: str = Form("", max_length=64),
+        why: str = Form("", max_length=1000),
+        ctx: Ctx = AS_ANALYST,
+    ) -> Response:
+        entry = OverrideEntry(sku, site_id, period, kind, amount, why)
+        try:
+            record_override(ctx, run, entry)
+        except OverridesRefused as exc:
+            # the page again, with what was typed and every broken rule; nothing written
+            return forecast_page(
+                ctx, run, PolicyBy.SITE, status=422, entry=entry, problems=refusal_lines(exc)
+            )
+        return RedirectResponse(f"/forecast?run={run}#overrides", status_code=303)
 
     return Part(
         "forecast",

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -64,8 +63,15 @@ def _log(ctx: Ctx, limit: int) -> list[LoadLogEntry]:
     return [LoadLogEntry.model_validate(r) for r in table.to_pylist()]
 
 
-def _file_name(name: str | None) -> str:
-    base = Path(name or "").name
+def _file_name(name: str | None) -> tuple[str, str]:
+    """The upload's own name (its base name only) and the name it is saved under.
+
+    Browsers send a base name, some a whole client path (``C:\\data\\sites.csv``):
+    both separators are cut. The saved name is the table and the suffix in lower
+    case, which the loader reads by; the own name is what the load log and the
+    problems show.
+    """
+    base = PureWindowsPath(name or "").name  # cut at the last / or backslash
     lowered = base.lower()
     suffix = next((s for s in _SUFFIXES if lowered.endswith(s)), None)
     table = base[: -len(suffix)] if suffix else ""
@@ -76,21 +82,23 @@ def _file_name(name: str | None) -> str:
             f"order_lines.csv (tables: {', '.join(TABLES)}; formats: {', '.join(_SUFFIXES)})",
             "invalid_request",
         )
-    return table + suffix
+    return base, table + suffix
 
 
-def _save(ctx: Ctx, files: list[UploadFile], folder: Path) -> None:
+def _save(ctx: Ctx, files: list[UploadFile], folder: Path) -> dict[Path, str]:
+    """Write the uploads into ``folder``; returns each saved path and the upload's own name."""
     limit = ctx.state.settings.max_upload_mb * 1024 * 1024
     if not files:
         raise ApiError(422, "choose at least one file to load", "invalid_request")
     used = 0
-    seen: set[str] = set()
+    saved: dict[Path, str] = {}
     for upload in files:
-        name = _file_name(upload.filename)
-        if name in seen:
-            raise ApiError(422, f"file {name} is given twice", "invalid_request")
-        seen.add(name)
-        with (folder / name).open("wb") as out:
+        own, name = _file_name(upload.filename)
+        path = folder / name
+        if path in saved:
+            raise ApiError(422, f"file {own} is given twice", "invalid_request")
+        saved[path] = own
+        with path.open("wb") as out:
             while chunk := upload.file.read(1024 * 1024):
                 used += len(chunk)
                 if used > limit:
@@ -100,26 +108,33 @@ def _save(ctx: Ctx, files: list[UploadFile], folder: Path) -> None:
                         "(setting max_upload_mb); load large files with `obeya load`",
                     )
                 out.write(chunk)
+    return saved
 
 
 def run_upload(ctx: Ctx, files: list[UploadFile], dry_run: bool) -> LoadResult:
-    """Save the files in a temporary folder, named after their tables, and load them."""
+    """Save the files in a temporary folder and load them under the names they came with.
+
+    The loader is given each upload's own name (``labels``), so the load log's
+    ``source`` and every problem (``order_lines.csv:7:qty_ordered: ...``) name the
+    user's file, never the temporary path.
+    """
     folder = Path(tempfile.mkdtemp(prefix="obeya-upload-"))
     try:
-        _save(ctx, files, folder)
+        saved = _save(ctx, files, folder)
         with ctx.state.gate.write() as wh:
             try:
-                report: LoadReport = validate(wh, [folder]) if dry_run else load(wh, [folder])
+                report: LoadReport = (
+                    validate(wh, list(saved), labels=saved)
+                    if dry_run
+                    else load(wh, list(saved), labels=saved)
+                )
             except LoadRefused as exc:
                 ctx.audit(
                     "load.refused",
-                    ", ".join(sorted(p.name for p in folder.iterdir())),
+                    ", ".join(sorted(saved.values())),
                     f"{exc.total} problems; nothing written",
                 )
-                # problems name the uploaded file, not the temporary folder it was saved in
-                prefix = f"{folder}/"
-                problems = [replace(p, file=p.file.replace(prefix, "")) for p in exc.problems]
-                raise LoadRefused(problems, exc.total) from None
+                raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     ctx.state.data_changed()
