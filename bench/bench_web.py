@@ -2,15 +2,17 @@
 
 Server time (the app's ``Server-Timing`` header, through a TestClient) of:
 
-* the scorecard page with its view cache cleared before each request (what the first
-  viewer after a load waits for: the scorecard computation, plus opening the
-  warehouse and rendering),
+* the scorecard page with its view cache and the compiled-SQL cache cleared before
+  each request (a first viewer on a freshly started server: building and compiling
+  the queries, running them, opening the warehouse and rendering),
+* the scorecard page with its view cache cleared (what a recomputation after a load
+  costs: the queries are already compiled),
 * the scorecard page as the next viewers see it (the view is cached until the data
   changes),
 
 each the median of 10 requests, against the baseline: the scorecard computation
-alone (``obeya.metrics.scorecard`` on an open warehouse), median of 10, in the same
-process. The target is 300 ms for the page.
+alone (``obeya.metrics.scorecard`` on an open warehouse, its SQL compiled), median of
+10, in the same process. The target is 300 ms for the page.
 
 The warehouse is ``OBEYA_BENCH_WAREHOUSE`` when set, else the demo company is built
 into a temporary folder (scale ``OBEYA_BENCH_SCALE``, default 1: about 1M order lines).
@@ -33,6 +35,7 @@ from fastapi.testclient import TestClient
 
 from obeya.ingest import load_arrow
 from obeya.metrics import catalog_for, scorecard
+from obeya.metrics.measures import COMPILED
 from obeya.warehouse import Warehouse
 from obeya.web import Role, Settings, create_app
 
@@ -88,27 +91,36 @@ def main() -> None:
         token = state.auth.new_token("bench")
         client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
 
-        cold = []
-        for _ in range(RUNS):
+        def page(clear_sql: bool) -> float:
             state.cache.clear()
+            if clear_sql:
+                COMPILED.clear()
             response = client.get("/scorecard")
             assert response.status_code == 200, response.text
-            cold.append(_server_ms(response))
+            return _server_ms(response)
+
+        frozen = [page(clear_sql=True) for _ in range(RUNS)]
+        cold = [page(clear_sql=False) for _ in range(RUNS)]
         warm = []
         for _ in range(RUNS):
             response = client.get("/scorecard")
             warm.append(_server_ms(response))
         b, c, w = statistics.median(base), statistics.median(cold), statistics.median(warm)
+        f = statistics.median(frozen)
         print(
-            f"scorecard page, cache cleared:  median {c:.0f} ms  ratio {c / b:.2f}x the computation"
+            f"scorecard page, view cache and compiled SQL cleared: median {f:.0f} ms  "
+            f"ratio {f / b:.2f}x the computation"
         )
         print(
-            f"scorecard page, cached view:    median {w:.1f} ms  ratio {w / b:.3f}x the computation"
+            f"scorecard page, view cache cleared (SQL compiled): median {c:.0f} ms  "
+            f"ratio {c / b:.2f}x the computation"
         )
+        print(f"scorecard page, cached view: median {w:.1f} ms  ratio {w / b:.3f}x the computation")
         verdict = "meets" if w <= TARGET_MS else "misses"
         print(
             f"target {TARGET_MS:.0f} ms: the cached page {verdict} it; "
-            f"the first request after a load {'meets' if c <= TARGET_MS else 'misses'} it"
+            f"a recomputed view {'meets' if c <= TARGET_MS else 'misses'} it, "
+            f"a first one with nothing compiled {'meets' if f <= TARGET_MS else 'misses'} it"
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -73,6 +73,14 @@ def serve(
         typer.Option("--alerts", help="An alert rules file to run on a schedule while serving."),
     ] = None,
     alerts_every: Annotated[int, typer.Option(help="Seconds between alert runs.", min=10)] = 900,
+    watch_every: Annotated[
+        int,
+        typer.Option(
+            help="Seconds between checks for data loaded outside the app (the scorecard is "
+            "then recomputed ahead of viewers); 0 turns it off.",
+            min=0,
+        ),
+    ] = 5,
     warehouse: WarehouseOption = None,
     store: StoreOption = None,
 ) -> None:
@@ -108,11 +116,19 @@ def serve(
     if scheduler is not None:
         scheduler.start()
         out.print(f"alerts from {alerts} every {alerts_every} s")
+    watcher = None
+    if watch_every > 0 and settings.prewarm:
+        from obeya.web.context import DataWatcher
+
+        watcher = DataWatcher(app.state.obeya, watch_every)
+        watcher.start()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
     finally:
         if scheduler is not None:
             scheduler.stop()
+        if watcher is not None:
+            watcher.stop()
 
 
 def users_add(

@@ -56,7 +56,7 @@ from obeya.metrics.measures import (
     PERIOD,
     MeasureGroup,
     QueryPlan,
-    build_query,
+    compiled_sql,
     group_measures,
     measure_dims_ok,
     run_groups,
@@ -382,10 +382,8 @@ def query_sql(
     attribution date), in the source's own dialect.
     """
     r = _request(source, kpis, grain, by, filters, start, end, as_of, catalog)
-    backend = _backend(source)
     return {
-        f"{g.source} by {g.date}: {', '.join(g.ids)}": str(backend.compile(build_query(r.query, g)))
-        for g in r.groups
+        f"{g.source} by {g.date}: {', '.join(g.ids)}": compiled_sql(r.query, g) for g in r.groups
     }
 
 

@@ -1,6 +1,7 @@
 """The warehouse connection: DuckDB (default) or PostgreSQL, read through Ibis."""
 
 from obeya.warehouse.connection import (
+    DEFAULT_MEMORY_LIMIT,
     DEFAULT_WAREHOUSE,
     LOAD_LOG,
     Backend,
@@ -9,4 +10,12 @@ from obeya.warehouse.connection import (
     resolve_url,
 )
 
-__all__ = ["DEFAULT_WAREHOUSE", "LOAD_LOG", "Backend", "Warehouse", "WarehouseUrl", "resolve_url"]
+__all__ = [
+    "DEFAULT_MEMORY_LIMIT",
+    "DEFAULT_WAREHOUSE",
+    "LOAD_LOG",
+    "Backend",
+    "Warehouse",
+    "WarehouseUrl",
+    "resolve_url",
+]

@@ -8,6 +8,7 @@ through :mod:`obeya.warehouse.writer`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from obeya.errors import WarehouseError
 from obeya.model import TABLES, Table
 
 __all__ = [
+    "DEFAULT_MEMORY_LIMIT",
     "DEFAULT_WAREHOUSE",
     "LOAD_LOG",
     "Backend",
@@ -35,6 +37,12 @@ __all__ = [
 
 DEFAULT_WAREHOUSE = "./obeya.duckdb"
 ENV_VAR = "OBEYA_WAREHOUSE"
+# DuckDB's own default is 80% of the machine's memory; obeya shares a laptop with a
+# web server, forecasts and a browser, so it keeps DuckDB smaller and lets it spill
+# to disk beyond (the 100M-line scorecard is no slower at 3 GB: bench/bench_scorecard.py)
+DEFAULT_MEMORY_LIMIT = "3GB"
+MEMORY_ENV_VAR = "OBEYA_MEMORY_LIMIT"
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
 LOAD_LOG = "obeya_load_log"
 
 _LOAD_LOG_DDL = f"""CREATE TABLE IF NOT EXISTS {LOAD_LOG} (
@@ -222,7 +230,18 @@ def _open_duckdb(url: WarehouseUrl, *, read_only: bool, create: bool) -> BaseBac
             raise WarehouseError(
                 f"cannot create the warehouse {path}: folder {p.parent} does not exist"
             )
-    return ibis.duckdb.connect(database=path, read_only=read_only)
+    return ibis.duckdb.connect(database=path, read_only=read_only, memory_limit=memory_limit())
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit: ``OBEYA_MEMORY_LIMIT`` (such as 3GB or 512MB), else 3GB."""
+    value = os.environ.get(MEMORY_ENV_VAR, "").strip() or DEFAULT_MEMORY_LIMIT
+    if not _MEMORY.match(value):
+        raise WarehouseError(
+            f"{MEMORY_ENV_VAR}={value!r} is not an amount of memory; "
+            "write a number and a unit such as 3GB, 512MB or 8GiB"
+        )
+    return value
 
 
 def _first_line(exc: BaseException) -> str:

@@ -36,6 +36,7 @@ __all__ = [
     "SESSION_COOKIE",
     "AppState",
     "Ctx",
+    "DataWatcher",
     "WarehouseGate",
     "csrf_bound_id",
     "get_ctx",
@@ -178,6 +179,57 @@ class AppState:
         thread = threading.Thread(target=run, name="obeya-prewarm", daemon=True)
         thread.start()
         return thread
+
+
+class DataWatcher:
+    """Warms the main views again when the data changes outside this app.
+
+    A load from the command line (or another server) changes the warehouse without
+    telling the app; without this, the first viewer after it waits for the whole
+    scorecard. Every ``every`` seconds the watcher reads the data version (file
+    times for DuckDB, the load log for PostgreSQL) and, when it moved, runs the
+    warmers in the background; views are cached by data version, so the fresh ones
+    replace the stale ones as they are computed.
+    """
+
+    def __init__(self, state: AppState, every: float) -> None:
+        self.state = state
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="obeya-watch", daemon=True)
+        self._seen: tuple[Any, ...] | None = None
+
+    def start(self) -> None:
+        self._seen = self._version()
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def check(self) -> threading.Thread | None:
+        """Warm the views if the data version moved since the last check."""
+        version = self._version()
+        if version is None or version == self._seen:
+            return None
+        self._seen = version
+        return self.state.warm()
+
+    def _version(self) -> tuple[Any, ...] | None:
+        gate = self.state.gate
+        try:
+            if gate.versioned_by_files:
+                return gate.data_version()
+            with gate.read() as wh:
+                return gate.data_version(wh)
+        except (OSError, WarehouseError):
+            log.warning("reading the data version failed", exc_info=True)
+            return None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.check()
 
 
 @dataclass(frozen=True)
