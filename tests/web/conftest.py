@@ -104,3 +104,27 @@ def login(client: TestClient, user: str, password: str) -> None:
 def admin(site: Site) -> Iterator[TestClient]:
     with site.api("ada") as client:
         yield client
+
+
+ORDER_LINES_HEADER = (
+    "order_id,line_no,customer_id,sku,site_id,order_date,promised_date,ship_date,"
+    "delivery_date,qty_ordered,qty_shipped,unit_price,unit_cost,status\n"
+)
+
+
+def order_lines_csv(qty: list[int], prefix: str) -> bytes:
+    """Open order lines PREFIX1, PREFIX2, ... of SKU A at DAL, one per quantity.
+
+    The header is row 1, so the line of ``qty[i]`` is row ``i + 2`` of the file.
+    """
+    rows = [
+        f"{prefix}{i},1,C1,A,DAL,2025-02-01,2025-02-10,,,{q},0,10,5,open\n"
+        for i, q in enumerate(qty, start=1)
+    ]
+    return (ORDER_LINES_HEADER + "".join(rows)).encode()
+
+
+def count_rows(site: Site, sql: str) -> int:
+    """The first value of ``sql`` (a count) on the site's warehouse, read-only."""
+    with Warehouse.open(str(site.warehouse), read_only=True) as wh:
+        return int(wh.sql_arrow(sql).column(0)[0].as_py())

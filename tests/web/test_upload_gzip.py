@@ -14,27 +14,9 @@ from pathlib import Path
 import pytest
 
 from obeya.warehouse import Warehouse
-from tests.web.conftest import Site, csrf_of, make_site
+from tests.web.conftest import Site, count_rows, csrf_of, make_site, order_lines_csv
 
 SITES = b"site_id,name,type,country\nMEM,Memphis DC,dc,US\nRNO,Reno DC,dc,US\n"
-HEADER = (
-    "order_id,line_no,customer_id,sku,site_id,order_date,promised_date,ship_date,"
-    "delivery_date,qty_ordered,qty_shipped,unit_price,unit_cost,status\n"
-)
-
-
-def _order_lines(qty: list[int]) -> bytes:
-    """Open order lines G1, G2, ... of SKU A at DAL, one per quantity (the first is row 2)."""
-    rows = [
-        f"G{i},1,C1,A,DAL,2025-02-01,2025-02-10,,,{q},0,10,5,open\n"
-        for i, q in enumerate(qty, start=1)
-    ]
-    return (HEADER + "".join(rows)).encode()
-
-
-def _count(site: Site, sql: str) -> int:
-    with Warehouse.open(str(site.warehouse), read_only=True) as wh:
-        return int(wh.sql_arrow(sql).column(0)[0].as_py())
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +32,7 @@ def test_a_gzipped_csv_upload_loads(own: Site) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert [(t["table"], t["inserted"]) for t in body["tables"]] == [("sites", 2)]
-    assert _count(own, "SELECT count(*) FROM sites WHERE site_id IN ('MEM', 'RNO')") == 2
+    assert count_rows(own, "SELECT count(*) FROM sites WHERE site_id IN ('MEM', 'RNO')") == 2
     with Warehouse.open(str(own.warehouse), read_only=True) as wh:
         sources = wh.sql_arrow(
             "SELECT source FROM obeya_load_log WHERE load_id = ?", [body["load_id"]]
@@ -59,10 +41,10 @@ def test_a_gzipped_csv_upload_loads(own: Site) -> None:
 
 
 def test_a_bad_row_of_a_gzipped_upload_is_named_and_nothing_written(own: Site) -> None:
-    lines_before = _count(own, "SELECT count(*) FROM order_lines")
-    log_before = _count(own, "SELECT count(*) FROM obeya_load_log")
+    lines_before = count_rows(own, "SELECT count(*) FROM order_lines")
+    log_before = count_rows(own, "SELECT count(*) FROM obeya_load_log")
     # rows 2..5 (the header is row 1): the fourth line, row 5, orders -3
-    body = gzip.compress(_order_lines([5, 5, 5, -3]))
+    body = gzip.compress(order_lines_csv([5, 5, 5, -3], "G"))
     api = own.api("ada").post(
         "/api/v1/loads", files=[("files", ("order_lines.csv.gz", body, "application/gzip"))]
     )
@@ -85,5 +67,5 @@ def test_a_bad_row_of_a_gzipped_upload_is_named_and_nothing_written(own: Site) -
         in page.text
     )
     # nothing written: not the three good lines, not a load-log row
-    assert _count(own, "SELECT count(*) FROM order_lines") == lines_before
-    assert _count(own, "SELECT count(*) FROM obeya_load_log") == log_before
+    assert count_rows(own, "SELECT count(*) FROM order_lines") == lines_before
+    assert count_rows(own, "SELECT count(*) FROM obeya_load_log") == log_before

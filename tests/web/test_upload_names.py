@@ -14,27 +14,9 @@ import pytest
 
 from obeya.warehouse import Warehouse
 from tests.clirun import run
-from tests.web.conftest import Site, csrf_of, make_site
+from tests.web.conftest import Site, count_rows, csrf_of, make_site, order_lines_csv
 
 SITES = b"site_id,name,type,country\nMEM,Memphis DC,dc,US\n"
-HEADER = (
-    "order_id,line_no,customer_id,sku,site_id,order_date,promised_date,ship_date,"
-    "delivery_date,qty_ordered,qty_shipped,unit_price,unit_cost,status\n"
-)
-
-
-def order_lines(qty: list[int]) -> bytes:
-    """Open order lines U1, U2, ... of SKU A at DAL, one per quantity (the first is row 2)."""
-    rows = [
-        f"U{i},1,C1,A,DAL,2025-02-01,2025-02-10,,,{q},0,10,5,open\n"
-        for i, q in enumerate(qty, start=1)
-    ]
-    return (HEADER + "".join(rows)).encode()
-
-
-def _count(site: Site, sql: str) -> int:
-    with Warehouse.open(str(site.warehouse), read_only=True) as wh:
-        return int(wh.sql_arrow(sql).column(0)[0].as_py())
 
 
 def _sources(site: Site, load_id: str) -> list[str]:
@@ -57,7 +39,7 @@ def test_the_load_log_records_the_uploaded_name(
         "/api/v1/loads",
         files=[
             ("files", ("sites.csv", SITES, "text/csv")),
-            ("files", ("order_lines.csv", order_lines([4, 6]), "text/csv")),
+            ("files", ("order_lines.csv", order_lines_csv([4, 6], "U"), "text/csv")),
         ],
     )
     assert response.status_code == 200, response.text
@@ -89,12 +71,12 @@ def test_only_the_base_name_is_kept(own: Site, sent: str, kept: str) -> None:
 
 
 def test_a_bad_row_names_the_uploaded_file_and_row(own: Site) -> None:
-    lines_before = _count(own, "SELECT count(*) FROM order_lines")
-    log_before = _count(own, "SELECT count(*) FROM obeya_load_log")
+    lines_before = count_rows(own, "SELECT count(*) FROM order_lines")
+    log_before = count_rows(own, "SELECT count(*) FROM obeya_load_log")
     client = own.client("ada")
     token = csrf_of(client.get("/loads").text)
     # rows 2..7 (the header is row 1): the sixth line, row 7, orders -3
-    body = order_lines([5, 5, 5, 5, 5, -3])
+    body = order_lines_csv([5, 5, 5, 5, 5, -3], "U")
     page = client.post(
         "/loads",
         data={"csrf_token": token},
@@ -115,14 +97,14 @@ def test_a_bad_row_names_the_uploaded_file_and_row(own: Site) -> None:
         "order_lines.csv:7:qty_shipped: '0': qty_shipped <= qty_ordered",
     ]
     # nothing written: not the five good lines, not a load-log row
-    assert _count(own, "SELECT count(*) FROM order_lines") == lines_before
-    assert _count(own, "SELECT count(*) FROM obeya_load_log") == log_before
+    assert count_rows(own, "SELECT count(*) FROM order_lines") == lines_before
+    assert count_rows(own, "SELECT count(*) FROM obeya_load_log") == log_before
     refused = own.api("ada").get("/api/v1/audit").json()[0]
     assert (refused["action"], refused["target"]) == ("load.refused", "order_lines.csv")
 
 
 def test_a_whole_file_problem_names_the_uploaded_file(own: Site) -> None:
-    log_before = _count(own, "SELECT count(*) FROM obeya_load_log")
+    log_before = count_rows(own, "SELECT count(*) FROM obeya_load_log")
     response = own.api("ada").post(
         "/api/v1/loads", files=[("files", ("Sites.csv", b"", "text/csv"))]
     )
@@ -136,7 +118,7 @@ def test_a_whole_file_problem_names_the_uploaded_file(own: Site) -> None:
     assert response.json()["error"]["details"] == [
         "sites.CSV:1: the file is empty; row 1 must be the header"
     ]
-    assert _count(own, "SELECT count(*) FROM obeya_load_log") == log_before
+    assert count_rows(own, "SELECT count(*) FROM obeya_load_log") == log_before
 
 
 def test_the_same_table_twice_is_refused_by_its_own_name(own: Site) -> None:
