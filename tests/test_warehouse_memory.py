@@ -41,3 +41,15 @@ def test_a_bad_limit_is_refused_by_name(
     assert "3GB" in err
     assert "Traceback" not in err
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_sql_console_is_held_to_the_same_limit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from obeya.warehouse.console import run_readonly_query
+
+    path = tmp_path / "w.duckdb"
+    Warehouse.open(str(path)).close()
+    monkeypatch.setenv("OBEYA_MEMORY_LIMIT", "512MB")
+    table, _ = run_readonly_query("SELECT current_setting('memory_limit') AS m", str(path))
+    assert table.column("m").to_pylist() == ["488.2 MiB"]

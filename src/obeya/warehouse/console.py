@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from obeya.errors import QueryError
-from obeya.warehouse.connection import Backend, WarehouseUrl, resolve_url
+from obeya.warehouse.connection import Backend, WarehouseUrl, memory_limit, resolve_url
 
 __all__ = ["run_readonly_query"]
 
@@ -50,7 +50,11 @@ def _duckdb(url: WarehouseUrl, sql: str, max_rows: int | None) -> pa.Table:
         con = duckdb.connect(
             url.target,
             read_only=True,
-            config={"enable_external_access": False, "lock_configuration": True},
+            config={
+                "enable_external_access": False,
+                "lock_configuration": True,
+                "memory_limit": memory_limit(),
+            },
         )
     except duckdb.Error as exc:
         raise QueryError(f"cannot open the warehouse {url} read-only: {_first_line(exc)}") from exc
