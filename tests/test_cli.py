@@ -137,6 +137,8 @@ def test_xlsx_problem_names_the_spreadsheet_row(
         ("COPY sites TO '/tmp/obeya-leak.csv'", "Permission Error"),
         ("ATTACH '/tmp/other.duckdb'", "Permission Error"),
         ("SET enable_external_access = true", "Cannot change configuration option"),
+        ("/* only a comment */", "the query is empty"),
+        (";", "the query is empty"),
     ],
 )
 def test_sql_console_is_read_only(

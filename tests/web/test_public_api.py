@@ -11,7 +11,6 @@ MODULES = [
     "obeya.web.app",
     "obeya.web.auth",
     "obeya.web.context",
-    "obeya.web.drill",
     "obeya.web.errors",
     "obeya.web.registry",
     "obeya.web.settings",

@@ -9,12 +9,15 @@ Public surface::
     explain(source, kpi, period, by, against, grain, ...) -> DriverResult
     scorecard(source, period, grain, by, catalog) -> Scorecard
     query_sql(source, kpis, ...)        the SQL compute() would run, per query
+    drill_rows(source, catalog, kpi, period, grain, by, member, as_of, limit) -> Drill
+                                        the warehouse rows behind one figure
     render_kpi_docs(catalog) -> str     docs/kpis.md (render_kpi(catalog, id): one KPI)
 """
 
 from typing import Any
 
 from obeya.metrics.catalog import Catalog, Issue, KpiCatalogError, Location, Severity
+from obeya.metrics.drill import Drill, DrillMeasure, drill_rows
 from obeya.metrics.drivers import (
     Against,
     Decomposition,
@@ -58,6 +61,8 @@ __all__ = [
     "Decomposition",
     "Dimension",
     "Direction",
+    "Drill",
+    "DrillMeasure",
     "DriverResult",
     "Grain",
     "Issue",
@@ -83,6 +88,7 @@ __all__ = [
     "decompose_against_target",
     "decompose_ratio",
     "detect_as_of",
+    "drill_rows",
     "evaluate",
     "explain",
     "load_catalog",

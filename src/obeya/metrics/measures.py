@@ -58,6 +58,7 @@ __all__ = [
     "QueryPlan",
     "build_query",
     "compiled_sql",
+    "dated_rows",
     "group_measures",
     "measure_dims_ok",
     "run_groups",
@@ -232,6 +233,24 @@ class _Source:
         return preds  # type: ignore[return-value]
 
 
+def dated_rows(
+    plan: QueryPlan, source_id: str, date_text: str, measures: Sequence[MeasureSpec]
+) -> tuple[_Source, ir.Table]:
+    """The rows of a source that count for ``measures`` attributed by ``date_text``.
+
+    The source's relation, with the lookup joins that the date, the measures'
+    expressions and filters and the plan's cut read, filtered by the source's base
+    filter, the cut's members and an attribution date that is known, on or before
+    ``as_of`` and (when set) on or after ``since``. The aggregation queries and the
+    drill-down (:func:`obeya.metrics.drill.drill_rows`) both start from it, so the
+    rows behind a figure are the rows the figure was computed from.
+    """
+    texts = [date_text] + [t for m in measures for t in (m.expr, m.filter)]
+    src = _Source.open(plan, source_id, texts)
+    t = src.table
+    return src, t.filter(*src.row_filters(t), *src.dated(t, date_text, plan.since))
+
+
 def _count(table: ir.Table, where: ir.BooleanValue | None) -> ir.FloatingValue:
     """The rows of ``table`` where ``where`` holds (a null condition does not count).
 
@@ -291,10 +310,7 @@ def _roll_up(daily: ir.Table, plan: QueryPlan, measures: Sequence[MeasureSpec]) 
 
 
 def _rows_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
-    texts = [group.date] + [t for m in group.measures for t in (m.expr, m.filter)]
-    src = _Source.open(plan, group.source, texts)
-    t = src.table
-    t = t.filter(*src.row_filters(t), *src.dated(t, group.date, plan.since))
+    src, t = dated_rows(plan, group.source, group.date, group.measures)
     keys = {"__day": src.expr(group.date, t)} | src.dims(t, plan.dims)
     aggs = {m.id: _aggregate(src, t, m) for m in group.measures}
     daily = t.group_by(**keys).aggregate(**aggs, **{ROWS: t.count()})
@@ -420,10 +436,7 @@ def _snapshot_rows(plan: QueryPlan, group: MeasureGroup) -> tuple[_Source, ir.Ta
     The dates table has one row per snapshot date (``__date``, ``period_start``): the
     period is computed on these few dates, not on every row.
     """
-    texts = [group.date] + [t for m in group.measures for t in (m.expr, m.filter)]
-    src = _Source.open(plan, group.source, texts)
-    t = src.table
-    t = t.filter(*src.row_filters(t), *src.dated(t, group.date, plan.since))
+    src, t = dated_rows(plan, group.source, group.date, group.measures)
     t = t.mutate(__date=src.expr(group.date, t))
     dates = t.select("__date").distinct()
     dates = dates.mutate(**{PERIOD: truncate(dates["__date"], plan.grain)})  # type: ignore[arg-type]

@@ -60,6 +60,8 @@ def _duckdb(url: WarehouseUrl, sql: str, max_rows: int | None) -> pa.Table:
         raise QueryError(f"cannot open the warehouse {url} read-only: {_first_line(exc)}") from exc
     try:
         result = con.execute(sql)
+        if result is None:  # DuckDB returns nothing for empty or comment-only text
+            raise QueryError("the query is empty; give a SELECT statement")
         if result.description is None:
             raise QueryError("the statement returned no rows; the console runs read-only queries")
         reader = result.to_arrow_reader(8192)

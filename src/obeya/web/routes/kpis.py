@@ -10,13 +10,12 @@ from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from obeya.errors import DataError
-from obeya.metrics import Dimension, Grain, KpiSpec, compute, detect_as_of
+from obeya.metrics import Dimension, Grain, KpiSpec, compute, detect_as_of, drill_rows
 from obeya.metrics.periods import parse_period, period_label, period_start, shift
 from obeya.warehouse import Warehouse
 from obeya.web.auth import Role
 from obeya.web.charts import kpi_trend_chart
 from obeya.web.context import AS_ADMIN, AS_VIEWER, Ctx
-from obeya.web.drill import drill_rows
 from obeya.web.registry import NavItem, Part
 from obeya.web.render import render
 from obeya.web.routes._common import (
