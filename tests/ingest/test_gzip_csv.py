@@ -123,6 +123,21 @@ def test_a_bad_row_of_a_gzipped_part_names_the_part(tmp_path: Path) -> None:
     assert _total_rows(url) == 0
 
 
+def test_a_folder_with_one_part_names_the_part(tmp_path: Path) -> None:
+    folder = write_company(tmp_path / "in", {k: VALID[k] for k in REFERENCE})
+    header, *lines = VALID["order_lines"]
+    bad = [list(r) for r in lines]
+    bad[0][header.index("status")] = "lost"  # the part's row 2 (the header is row 1)
+    part = _write_gz(folder / "order_lines" / "part-0.csv.gz", [header, *bad])
+    url = tmp_path / "w.duckdb"
+    with Warehouse.open(str(url)) as wh, pytest.raises(LoadRefused) as info:
+        load(wh, [folder])
+    assert [str(p) for p in info.value.problems] == [
+        f"{part}:2:status: 'lost': must be one of open, shipped, delivered, cancelled"
+    ]
+    assert _total_rows(url) == 0
+
+
 def test_a_damaged_gzip_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "sites.csv.gz"
     path.write_bytes(_csv(VALID["sites"]))  # plain text under a .gz name

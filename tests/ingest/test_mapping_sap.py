@@ -295,3 +295,19 @@ def test_bad_date_is_refused_with_its_value(tmp_path: Path, wh: Warehouse) -> No
     ):
         load_mapping(wh, MAPPING, overrides=extract)
     assert total_rows(wh) == 0
+
+
+def test_a_gzipped_extract_file_reads_as_its_table(tmp_path: Path, wh: Warehouse) -> None:
+    """T001W.csv.gz is table T001W, as T001W.csv is (the plants give the sites)."""
+    import gzip
+
+    folder = tmp_path / "extract"
+    shutil.copytree(FIXTURE, folder)
+    plain = folder / "T001W.csv"
+    (folder / "T001W.csv.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    load_mapping(wh, MAPPING, overrides={"source": {"path": str(folder)}})
+    assert rows(wh, "SELECT site_id, type FROM sites ORDER BY 1") == [
+        ("1000", "plant"),
+        ("1100", "dc"),
+    ]

@@ -29,7 +29,7 @@ from psycopg import sql
 
 from obeya.errors import ConfigError, SpecError
 from obeya.ingest.mapping_spec import Issue, MappingDocument, SourceKind
-from obeya.ingest.sources import FILE, FileFormat, Source, quote, register
+from obeya.ingest.sources import FILE, FileFormat, Source, file_kind, quote, register
 from obeya.yamlspec import Loc
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 PREFIX = "__obeya_"  # prefix of every name the mapping creates in DuckDB
-_FORMATS = {".csv": FileFormat.CSV, ".parquet": FileFormat.PARQUET, ".xlsx": FileFormat.XLSX}
 # PostgreSQL type (udt_name) -> DuckDB type; anything else is read as text
 _PG_TYPES = {
     "int2": "BIGINT", "int4": "BIGINT", "int8": "BIGINT",
@@ -140,7 +139,10 @@ class _Provider(Protocol):
 
 
 class _Folder:
-    """A folder of CSV, Parquet and XLSX files, each a table named after its stem."""
+    """A folder of CSV (plain or gzipped), Parquet and XLSX files, one table each.
+
+    A file is the table named as it is without its type (``vbak.csv.gz`` is ``vbak``).
+    """
 
     def __init__(self, doc: MappingDocument) -> None:
         self.folder = doc.source_folder()
@@ -149,25 +151,27 @@ class _Folder:
                 f"{doc.where(('source', 'path'))}: no folder at {self.folder}; "
                 "give the folder holding the extract (relative to the mapping file)"
             )
-        self.files: dict[str, Path] = {}
+        self.files: dict[str, tuple[Path, str, FileFormat]] = {}
         for path in sorted(self.folder.iterdir()):
-            if path.is_file() and path.suffix.lower() in _FORMATS and not path.name.startswith("."):
-                if path.stem.lower() in self.files:
+            kind = file_kind(path)
+            if path.is_file() and kind is not None and not path.name.startswith("."):
+                stem, fmt = kind
+                if stem.lower() in self.files:
                     raise ConfigError(
-                        f"{self.folder}: {self.files[path.stem.lower()].name} and "
-                        f"{path.name} are both table {path.stem}; keep one"
+                        f"{self.folder}: {self.files[stem.lower()][0].name} and "
+                        f"{path.name} are both table {stem}; keep one"
                     )
-                self.files[path.stem.lower()] = path
+                self.files[stem.lower()] = (path, stem, fmt)
 
     def describe(self) -> str:
         return f"the folder {self.folder}"
 
     def names(self) -> dict[str, str]:
-        return {k: p.stem for k, p in self.files.items()}
+        return {k: stem for k, (_, stem, _) in self.files.items()}
 
     def load(self, con: duckdb.DuckDBPyConnection, name: str, internal: str) -> str:
-        path = self.files[name.lower()]
-        register(con, Source(name, str(path), _FORMATS[path.suffix.lower()], (path,)), internal)
+        path, _, fmt = self.files[name.lower()]
+        register(con, Source(name, str(path), fmt, (path,)), internal)
         con.execute(f"CREATE TEMP VIEW {quote(name)} AS SELECT * EXCLUDE ({FILE}) FROM {internal}")
         return path.name
 

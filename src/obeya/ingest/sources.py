@@ -44,7 +44,7 @@ _GZIP_CSV = ".csv.gz"  # a gzip-compressed CSV: format CSV, the table is the nam
 _KINDS = ".csv, .csv.gz, .parquet or .xlsx"  # the file types a load reads, as messages say
 
 
-def _file_kind(path: Path) -> tuple[str, FileFormat] | None:
+def file_kind(path: Path) -> tuple[str, FileFormat] | None:
     """The table a file is named after and its format, or None for a type not read.
 
     ``order_lines.csv.gz`` is table ``order_lines`` in format CSV (compressed); any
@@ -116,7 +116,7 @@ def discover(
                 )
             sources += found
         else:
-            kind = _file_kind(path)
+            kind = file_kind(path)
             if kind is None:
                 problems.append(
                     Problem(label, None, None, None, f"unsupported file type; use {_KINDS}")
@@ -159,9 +159,9 @@ def _discover_folder(folder: Path, notes: list[str]) -> list[Source]:
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
-        kind = _file_kind(entry) if entry.is_file() else None
+        kind = file_kind(entry) if entry.is_file() else None
         if entry.is_dir() and entry.name in TABLES:
-            kinds = {p: _file_kind(p) for p in sorted(entry.iterdir()) if p.is_file()}
+            kinds = {p: file_kind(p) for p in sorted(entry.iterdir()) if p.is_file()}
             parts = tuple(p for p, k in kinds.items() if k is not None)
             formats = {k[1] for k in kinds.values() if k is not None}
             if len(formats) == 1 and FileFormat.XLSX not in formats:

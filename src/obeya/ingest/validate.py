@@ -211,7 +211,9 @@ def stage_and_check(
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(selects)} FROM {view}"
         )
-        label = source.label.replace("'", "''")
+        # problems name the file: a folder's single part by its own name, not the folder's
+        names = source.file_names()
+        label = (names[0] if len(names) == 1 else source.label).replace("'", "''")
         st = StagedTable(
             source,
             model,
