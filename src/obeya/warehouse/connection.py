@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ ENV_VAR = "OBEYA_WAREHOUSE"
 # to disk beyond (the 100M-line scorecard is no slower at 3 GB: bench/bench_scorecard.py)
 DEFAULT_MEMORY_LIMIT = "3GB"
 MEMORY_ENV_VAR = "OBEYA_MEMORY_LIMIT"
+DEFAULT_LOCK_WAIT = 10.0  # seconds a command waits for another process's hold on the file
+LOCK_ENV_VAR = "OBEYA_LOCK_WAIT"
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
 LOAD_LOG = "obeya_load_log"
 
@@ -230,7 +233,38 @@ def _open_duckdb(url: WarehouseUrl, *, read_only: bool, create: bool) -> BaseBac
             raise WarehouseError(
                 f"cannot create the warehouse {path}: folder {p.parent} does not exist"
             )
-    return ibis.duckdb.connect(database=path, read_only=read_only, memory_limit=memory_limit())
+    limit = memory_limit()
+    patience = lock_wait()
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return ibis.duckdb.connect(database=path, read_only=read_only, memory_limit=limit)
+        except duckdb.IOException as exc:
+            # another process holds the file (the war room reads it for a moment per
+            # request, a load writes it): wait for it rather than fail at once
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseError(
+                    f"the warehouse {path} is in use by another program and stayed so for "
+                    f"{patience:g} s ({_first_line(exc)}); try again when it is done, or set "
+                    f"{LOCK_ENV_VAR} to wait longer"
+                ) from exc
+            time.sleep(0.1)
+
+
+def lock_wait() -> float:
+    """Seconds to wait for another process's lock on a DuckDB file (``OBEYA_LOCK_WAIT``)."""
+    raw = os.environ.get(LOCK_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise WarehouseError(f"{LOCK_ENV_VAR}={raw!r} is not a number of seconds from 0 to 3600")
+    return value
 
 
 def memory_limit() -> str:
