@@ -375,29 +375,47 @@ def _percentile_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
 
 
 def _entity_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
+    """Entities (orders) counted once each, by their own date and members.
+
+    The source's rows are grouped by the entity: its date is the latest (or earliest)
+    row date, each dimension its smallest member, an ``every`` flag the minimum over
+    its rows. The rows of a ``none_in`` source (a return of the order) join the same
+    grouping as extra rows carrying only the entity and a 1 in their flag, so an
+    entity's flag is the maximum: cheaper than joining millions of grouped entities
+    to the matches afterwards, and the same answer.
+    """
     first = group.measures[0]
     assert first.entity is not None
     texts = [group.date] + [m.every for m in group.measures]
     src = _Source.open(plan, group.source, texts)
     t = src.table
     t = t.filter(*src.row_filters(t, with_dims=False))
-    day = src.expr(group.date, t)
-    entity_day = day.max() if first.entity_date is EntityDate.MAX else day.min()  # type: ignore[attr-defined]
     dims = list(dict.fromkeys([*plan.dims, *plan.filters]))
-    aggs: dict[str, ir.Value] = {"__date": entity_day}
-    aggs |= {name: value.min() for name, value in src.dims(t, dims).items()}  # type: ignore[attr-defined]
-    for m in group.measures:
-        if m.every is not None:
-            ok = ibis.ifelse(src.expr(m.every, t), 1, 0)  # type: ignore[arg-type]
-            aggs[f"__ok_{m.id}"] = ok.min()  # type: ignore[attr-defined]
-    entities = t.group_by(__entity=t[first.entity]).aggregate(**aggs)
-
     links = {
         m.none_in.model_dump_json(): m.none_in for m in group.measures if m.none_in is not None
     }
     flags = {key: f"__hit{i}" for i, key in enumerate(links)}
-    for key, link in links.items():
-        entities = _mark_matches(plan, entities, link, flags[key])
+    columns: dict[str, ir.Value] = {
+        "__entity": t[first.entity],
+        "__d": src.expr(group.date, t),
+        **src.dims(t, dims),
+    }
+    for m in group.measures:
+        if m.every is not None:
+            columns[f"__ok_{m.id}"] = ibis.ifelse(src.expr(m.every, t), 1, 0)  # type: ignore[arg-type]
+    columns |= {flag: ibis.literal(0, type="int32") for flag in flags.values()}
+    rows = t.select(**columns)
+    parts = [rows] + [_match_rows(plan, link, rows, flags[key]) for key, link in links.items()]
+    both = ibis.union(*parts, distinct=False) if len(parts) > 1 else rows
+    day = both["__d"]
+    aggs: dict[str, ir.Value] = {
+        "__date": day.max() if first.entity_date is EntityDate.MAX else day.min()  # type: ignore[attr-defined]
+    }
+    for name in rows.columns[2:]:
+        column = both[name]
+        aggs[name] = column.max() if name in flags.values() else column.min()  # type: ignore[attr-defined]
+    entities = both.group_by("__entity").aggregate(**aggs)
+
     preds = [
         entities["__date"].notnull(),
         entities["__date"] <= ibis.literal(plan.as_of, type="date"),
@@ -412,7 +430,7 @@ def _entity_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
         if m.every is not None:
             conds.append(entities[f"__ok_{m.id}"] == 1)
         if m.none_in is not None:
-            conds.append(~entities[flags[m.none_in.model_dump_json()]])
+            conds.append(entities[flags[m.none_in.model_dump_json()]] == 0)
         counts[m.id] = _count(entities, ibis.and_(*conds) if conds else None)
     counts[ROWS] = entities.count()
     keys = {"__day": entities["__date"]} | {d.value: entities[d.value] for d in plan.dims}
@@ -420,14 +438,25 @@ def _entity_query(plan: QueryPlan, group: MeasureGroup) -> ir.Table:
     return _roll_up(daily, plan, group.measures)
 
 
-def _mark_matches(plan: QueryPlan, entities: ir.Table, link: NoneIn, flag: str) -> ir.Table:
-    """Add a boolean column: the entity has a row in ``link.source`` up to as_of."""
+def _match_rows(plan: QueryPlan, link: NoneIn, rows: ir.Table, flag: str) -> ir.Table:
+    """The rows of ``link.source`` up to as_of, shaped as ``rows`` with 1 in ``flag``.
+
+    Every other column is null (or 0 for the other flags), so they leave the
+    entity's date, members and ``every`` flags as its own rows make them.
+    """
     other = _Source.open(plan, link.source, [link.date], cut=False)
     o = other.table
     o = o.filter(*other.row_filters(o, with_dims=False), *other.dated(o, link.date, None))
-    hits = o.select(__match=o[link.column]).distinct().mutate(**{flag: ibis.literal(True)})
-    joined = entities.left_join(hits, entities["__entity"] == hits["__match"]).drop("__match")
-    return joined.mutate(**{flag: joined[flag].fill_null(False)})
+    schema = rows.schema()
+    columns: dict[str, ir.Value] = {"__entity": o[link.column].cast(schema["__entity"])}
+    for name in rows.columns[1:]:
+        if name == flag:
+            columns[name] = ibis.literal(1, type="int32")
+        elif name.startswith("__hit"):
+            columns[name] = ibis.literal(0, type="int32")
+        else:
+            columns[name] = ibis.null(schema[name])
+    return o.select(**columns)
 
 
 def _snapshot_rows(plan: QueryPlan, group: MeasureGroup) -> tuple[_Source, ir.Table, ir.Table]:
