@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 import pyarrow as pa
 from fastapi import APIRouter, Path, Query
@@ -35,7 +34,8 @@ from obeya.demand.overrides import (
 )
 from obeya.demand.series import Grain
 from obeya.demand.store import ensure_forecast_tables
-from obeya.errors import DataError, Problem
+from obeya.demand.stored import RunInfo, run_info, stored_forecast
+from obeya.errors import DataError, Problem, WarehouseError
 from obeya.warehouse import Backend, Warehouse
 from obeya.web.context import AS_ANALYST, AS_VIEWER, Ctx
 from obeya.web.errors import ApiError
@@ -139,28 +139,20 @@ def _refusal_error(exc: OverridesRefused) -> ApiError:
     )
 
 
-def _run_row(wh: Warehouse, run_id: str) -> dict[str, Any]:
-    found = (
-        wh.sql_arrow(
-            "SELECT run_id, created_at, grain FROM forecast_runs WHERE run_id = ?", [run_id]
-        ).to_pylist()
-        if "forecast_runs" in wh.existing_tables()
-        else []
-    )
-    if not found:
-        raise ApiError(
-            404, f"no forecast run {run_id!r}; GET /api/v1/forecasts lists the stored runs"
-        )
-    row: dict[str, Any] = found[0]
-    return row
-
-
-def _grain(run: dict[str, Any]) -> Grain:
+def _run(wh: Warehouse, run_id: str) -> RunInfo:
+    """The stored run, or a 404 naming the latest runs."""
     try:
-        return Grain(str(run["grain"]).lower())
+        return run_info(wh, run_id)
+    except WarehouseError as exc:
+        raise ApiError(404, str(exc)) from exc
+
+
+def _grain(run: RunInfo) -> Grain:
+    try:
+        return Grain(str(run.grain).lower())
     except ValueError:
         raise DataError(
-            f"forecast run {run['run_id']!r} has grain {run['grain']!r}; overrides need a run "
+            f"forecast run {run.run_id!r} has grain {run.grain!r}; overrides need a run "
             "of grain week or month"
         ) from None
 
@@ -169,7 +161,7 @@ def list_overrides(ctx: Ctx, run_id: str, limit: int = 500) -> list[OverrideView
     """The overrides of a run, newest first (a CSV's are dated with the run)."""
 
     def build(wh: Warehouse) -> list[OverrideView]:
-        run = _run_row(wh, run_id)
+        run = _run(wh, run_id)
         if "forecast_overrides" not in wh.existing_tables():
             return []
         table = wh.sql_arrow(
@@ -177,7 +169,7 @@ def list_overrides(ctx: Ctx, run_id: str, limit: int = 500) -> list[OverrideView
             "source, CASE WHEN source LIKE 'web:%' THEN CAST(substr(source, 5) AS TIMESTAMP) "
             'ELSE CAST(? AS TIMESTAMP) END AS "at" FROM forecast_overrides WHERE run_id = ? '
             'ORDER BY "at" DESC, source DESC, sku, site_id, period_start LIMIT ?',
-            [run["created_at"], run_id, limit],
+            [run.created_at, run_id, limit],
         )
         return [OverrideView.model_validate(r) for r in table.to_pylist()]
 
@@ -219,14 +211,20 @@ def record_override(ctx: Ctx, run_id: str, entry: OverrideEntry) -> OverrideView
     who = ctx.user.user
     with gate.lock:  # checked and written with no other change of this app in between
         with gate.read() as wh:
-            run = _run_row(wh, run_id)
+            run = _run(wh, run_id)
             overrides = _validated(entry, who, _grain(run))
-            in_force = wh.sql_arrow(
-                "SELECT sku, site_id, period_start, "
-                "CAST(coalesce(adjusted, forecast) AS DOUBLE PRECISION) AS forecast "
-                "FROM forecasts WHERE run_id = ?",
-                [run_id],
-            )
+            # the one figure in force (the planner's where set, else the statistical
+            # one); when the run does not forecast it, the whole run goes to
+            # apply_overrides, whose refusal says which periods the run covers
+            (target,) = overrides.table.select(["sku", "site_id", "period_start"]).to_pylist()
+            rows = stored_forecast(wh, run_id).select("sku", "site_id", "period_start", "forecast")
+            in_force = rows.filter(
+                rows.sku == target["sku"],
+                rows.site_id == target["site_id"],
+                rows.period_start == target["period_start"],
+            ).to_pyarrow()
+            if in_force.num_rows == 0:
+                in_force = rows.to_pyarrow()
             _adjusted, log = apply_overrides(in_force, overrides)
         done = log.to_pylist()[0]
         at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
