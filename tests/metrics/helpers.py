@@ -1,4 +1,4 @@
-"""Small helpers to read rows of a KPI table in the tests."""
+"""Small helpers for the KPI tests: reading rows of a KPI table, swapping a fact table."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 
 from obeya.metrics import Grain, parse_period
+from obeya.warehouse import Warehouse
 
 
 def row(
@@ -36,3 +37,15 @@ def ratio(
 
 def approx(value: float) -> Any:
     return pytest.approx(value, rel=1e-9, abs=1e-12)
+
+
+def replace_rows(wh: Warehouse, name: str, table: pa.Table) -> None:
+    """Swap the rows of table ``name`` for ``table`` (generated valid, so the loader's
+    checks are skipped); a table with no columns empties it."""
+    con = wh.duckdb
+    con.execute(f"DELETE FROM {name}")
+    if table.num_columns:
+        con.register("generated_rows", table)
+        columns = ", ".join(table.column_names)
+        con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM generated_rows")
+        con.unregister("generated_rows")

@@ -23,6 +23,7 @@ from obeya.ingest import load_arrow
 from obeya.metrics import Catalog, compute, explain
 from obeya.warehouse import Warehouse
 from tests.metrics.company import reference
+from tests.metrics.helpers import replace_rows
 
 START = date(2025, 1, 1)
 AS_OF = date(2025, 6, 30)
@@ -86,18 +87,6 @@ def book() -> Iterator[Warehouse]:
     wh.close()
 
 
-def _replace_lines(wh: Warehouse, lines: pa.Table) -> None:
-    """Swap the order book (valid by construction, so the loader's checks are skipped)."""
-    con = wh.duckdb
-    con.execute("DELETE FROM order_lines")
-    con.register("generated_lines", lines)
-    con.execute(
-        f"INSERT INTO order_lines ({', '.join(lines.column_names)}) "
-        f"SELECT {', '.join(lines.column_names)} FROM generated_lines"
-    )
-    con.unregister("generated_lines")
-
-
 @given(order_lines())
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -105,7 +94,7 @@ def _replace_lines(wh: Warehouse, lines: pa.Table) -> None:
 def test_shares_bounded_otif_within_otd_and_rollups(
     book: Warehouse, catalog: Catalog, lines: pa.Table
 ) -> None:
-    _replace_lines(book, lines)
+    replace_rows(book, "order_lines", lines)
     total = compute(book, SHARES, "month", as_of=AS_OF, catalog=catalog).to_pylist()
     by_site = compute(book, SHARES, "month", by=["site"], as_of=AS_OF, catalog=catalog).to_pylist()
     quarters = compute(book, SHARES, "quarter", as_of=AS_OF, catalog=catalog).to_pylist()
@@ -159,7 +148,7 @@ def _next_quarter(start: date) -> date:
 def test_explained_contributions_add_up(
     book: Warehouse, catalog: Catalog, lines: pa.Table, kpi: str, by: str
 ) -> None:
-    _replace_lines(book, lines)
+    replace_rows(book, "order_lines", lines)
     for month in ("2025-03", "2025-05"):
         r = explain(book, kpi, month, by, as_of=AS_OF, catalog=catalog)
         if r.change is None:

@@ -21,6 +21,7 @@ from obeya.ingest import load_arrow
 from obeya.metrics import Catalog, compute
 from obeya.warehouse import Warehouse
 from tests.metrics.company import reference
+from tests.metrics.helpers import replace_rows
 
 AS_OF = date(2025, 6, 30)
 WINDOW = 90  # days, as the catalog's stock_pairs_with_demand says
@@ -81,16 +82,6 @@ def book() -> Iterator[Warehouse]:
     wh.close()
 
 
-def _replace(wh: Warehouse, name: str, table: pa.Table) -> None:
-    con = wh.duckdb
-    con.execute(f"DELETE FROM {name}")
-    if table.num_columns:
-        con.register("generated", table)
-        columns = ", ".join(table.column_names)
-        con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM generated")
-        con.unregister("generated")
-
-
 def _expected(lines: pa.Table, snapshots: pa.Table) -> dict[date, tuple[int, int]]:
     """Per month: (pairs out of stock, pairs with demand) at its latest snapshot."""
     orders = [r for r in lines.to_pylist() if r["status"] != "cancelled"]
@@ -121,8 +112,8 @@ def test_pairs_with_demand_match_the_definition(
     book: Warehouse, catalog: Catalog, data: tuple[pa.Table, pa.Table]
 ) -> None:
     lines, snapshots = data
-    _replace(book, "order_lines", lines)
-    _replace(book, "inventory_snapshots", snapshots)
+    replace_rows(book, "order_lines", lines)
+    replace_rows(book, "inventory_snapshots", snapshots)
     rows = compute(
         book, ["stockout_rate"], "month", start="2025-01", as_of=AS_OF, catalog=catalog
     ).to_pylist()
