@@ -423,30 +423,32 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 
 SERIES = [("A1", "DAL"), ("A1", "LYO"), ("B2", "DAL"), ("C3", "LYO"), ("Q7", "DAL")]
-
-
-@settings(max_examples=25, deadline=None)
-@given(
-    data=st.lists(
-        st.tuples(
-            st.floats(0, 1e4, allow_nan=False),
-            st.one_of(st.none(), st.floats(0, 1e4, allow_nan=False)),
-        ),
-        min_size=len(SERIES) * 3,
-        max_size=len(SERIES) * 3,
+GENERATED = st.lists(
+    st.tuples(
+        st.floats(0, 1e4, allow_nan=False),
+        st.one_of(st.none(), st.floats(0, 1e4, allow_nan=False)),
     ),
-)
-def test_every_level_adds_up_to_the_total(
-    scratch: Warehouse, data: list[tuple[float, float | None]]
-) -> None:
+    min_size=len(SERIES) * 3,
+    max_size=len(SERIES) * 3,
+)  # (forecast, adjusted or None) for each of SERIES x weeks 0..2
+
+
+def store_generated(
+    wh: Warehouse, data: list[tuple[float, float | None]]
+) -> tuple[str, np.ndarray]:
+    """A fresh weekly run of SERIES x 3 weeks from ``data``, and its figures in force.
+
+    The figures are a (series, week) array: the adjusted value where given, else the
+    forecast. A fresh run id each time (Hypothesis replays examples).
+    """
     rows = [
         _f(sku, site, k, "naive", "smooth", data[3 * i + k][0], data[3 * i + k][1])
         for i, (sku, site) in enumerate(SERIES)
         for k in range(3)
     ]
-    rid = new_run_id()  # a fresh run each example (Hypothesis replays examples)
+    rid = new_run_id()
     store_hand_made(
-        scratch,
+        wh,
         rid,
         created_at=datetime(2025, 1, 1),
         grain="week",
@@ -454,6 +456,17 @@ def test_every_level_adds_up_to_the_total(
         forecasts=rows,
     )
     value = np.array([a if a is not None else f for f, a in data]).reshape(len(SERIES), 3)
+    return rid, value
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=GENERATED,
+)
+def test_every_level_adds_up_to_the_total(
+    scratch: Warehouse, data: list[tuple[float, float | None]]
+) -> None:
+    rid, value = store_generated(scratch, data)
     want = value.sum(axis=0)  # per week, coalesce(adjusted, forecast) summed
     for level in ("family", "site", "family_site", "total"):
         got = np.zeros(3)

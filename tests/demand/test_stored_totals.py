@@ -16,7 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,14 +25,21 @@ from obeya.demand import (
     Level,
     latest_run_before,
     latest_run_id,
-    new_run_id,
     stored_forecast_totals,
     stored_runs,
 )
 from obeya.errors import DataError, WarehouseError
 from obeya.ingest import load_arrow
 from obeya.warehouse import Warehouse
-from tests.demand.test_stored import AS_OF, _f, store_hand_made, store_hand_runs, week
+from tests.demand.test_stored import (
+    AS_OF,
+    GENERATED,
+    SERIES,
+    store_generated,
+    store_hand_made,
+    store_hand_runs,
+    week,
+)
 from tests.demand.warehouse_fixtures import REFERENCE
 
 Row = dict[str, Any]
@@ -186,41 +192,19 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     return wh
 
 
-SERIES = [("A1", "DAL"), ("A1", "LYO"), ("B2", "DAL"), ("C3", "LYO"), ("Q7", "DAL")]
 LEVELS = ("sku_site", "family", "site", "family_site", "total")
 
 
 @settings(max_examples=20, deadline=None)
 @given(
-    data=st.lists(
-        st.tuples(
-            st.floats(0, 1e4, allow_nan=False),
-            st.one_of(st.none(), st.floats(0, 1e4, allow_nan=False)),
-        ),
-        min_size=len(SERIES) * 3,
-        max_size=len(SERIES) * 3,
-    ),
+    data=GENERATED,
     window=st.tuples(st.integers(-1, 3), st.integers(-1, 3)),
 )
 def test_totals_are_the_window_sums_at_every_level(
     scratch: Warehouse, data: list[tuple[float, float | None]], window: tuple[int, int]
 ) -> None:
-    rows = [
-        _f(sku, site, k, "naive", "smooth", data[3 * i + k][0], data[3 * i + k][1])
-        for i, (sku, site) in enumerate(SERIES)
-        for k in range(3)
-    ]
-    rid = new_run_id()  # a fresh run each example (Hypothesis replays examples)
-    store_hand_made(
-        scratch,
-        rid,
-        created_at=datetime(2025, 1, 1),
-        grain="week",
-        as_of=date(2025, 1, 1),
-        forecasts=rows,
-    )
+    rid, value = store_generated(scratch, data)
     lo, hi = window
-    value = np.array([a if a is not None else f for f, a in data]).reshape(len(SERIES), 3)
     inside = [k for k in range(3) if lo <= k <= hi]  # the run's weeks 0..2 in the window
     want = float(value[:, inside].sum())
     for level in LEVELS:
